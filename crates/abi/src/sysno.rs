@@ -1154,5 +1154,7 @@ pub const MAX: Sysno = 469;
 
 /// Returns the name of system call `nr`, or `None` if it is not an x86_64 system call.
 pub fn name(nr: Sysno) -> Option<&'static str> {
-    ALL.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| ALL[i].1)
+    ALL.binary_search_by_key(&nr, |&(n, _)| n)
+        .ok()
+        .map(|i| ALL[i].1)
 }

@@ -1,1 +1,16 @@
-//! placeholder
+//! Guest memory bookkeeping.
+//!
+//! * [`MemoryFile`] — the one memfd that backs all guest memory, mapped once into the
+//!   sentry so that the sentry reads and writes guest pages through its own view.
+//! * [`FileRange`] — a range of offsets in the memory file.
+//!
+//! The Mappable/MappingSpace/MappingSet contract between files and memory managers
+//! described in DESIGN.md joins this crate with the VFS issue.
+//!
+//! `unsafe` in this crate is confined to `memory_file.rs`, where the sentry's view of the
+//! memory file is a raw mapping.
+
+mod allocator;
+mod memory_file;
+
+pub use memory_file::{FileRange, MemoryFile, MemoryFileError};
