@@ -1,1 +1,28 @@
-//! placeholder
+//! The sentry: Veil's implementation of Linux for guest programs.
+//!
+//! * [`Kernel`] — what a sandbox shares: platform, memory file, futexes, the host file
+//!   system.
+//! * [`task::Task`] and [`thread_group::ThreadGroup`] — threads and processes.
+//! * [`mm::MemoryManager`] — a guest address space.
+//! * [`loader`] — ELF images and the initial stack.
+//! * [`syscalls`] — the syscall table and one file per family.
+//! * [`run`] — the per-thread run loop.
+//!
+//! No `unsafe` here: raw memory lives in `veil-memmap`, ptrace in `veil-platform`, host
+//! descriptors in `veil-vfs`.
+#![forbid(unsafe_code)]
+
+pub mod fd_table;
+pub mod fs_context;
+pub mod futex;
+pub mod kernel;
+pub mod loader;
+pub mod mm;
+pub mod run;
+pub mod signal;
+pub mod syscalls;
+pub mod task;
+pub mod thread_group;
+
+pub use kernel::{Kernel, KernelConfig, StartError};
+pub use thread_group::ExitStatus;

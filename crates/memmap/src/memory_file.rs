@@ -119,6 +119,16 @@ impl MemoryFile {
         if range.is_empty() {
             return;
         }
+        self.decommit(range);
+        self.allocator.lock().free(range.start, range.len());
+    }
+
+    /// Zeroes `range` and returns its pages to the host, keeping it allocated. Mappings
+    /// of the range see zeroes at once.
+    pub fn decommit(&self, range: FileRange) {
+        if range.is_empty() {
+            return;
+        }
         // Punching a hole both releases host memory and zeroes the range for reuse. A
         // failure here would leave stale data behind, so zero by hand in that case.
         let punched = nix::fcntl::fallocate(
@@ -131,7 +141,6 @@ impl MemoryFile {
         if punched.is_err() {
             self.zero(range.start, range.len());
         }
-        self.allocator.lock().free(range.start, range.len());
     }
 
     fn check(&self, offset: u64, len: usize) {

@@ -1,0 +1,141 @@
+//! Open file descriptions and the operations a file implements.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use veil_abi::structs::{KernelTermios, Stat, Statx, Winsize};
+use veil_abi::Errno;
+
+/// One directory entry as `getdents64` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Inode number.
+    pub ino: u64,
+    /// `DT_*` type.
+    pub kind: u8,
+    /// Name, without NUL.
+    pub name: Vec<u8>,
+}
+
+/// What a file can do. Every method has Linux's answer for a file that cannot do it,
+/// so implementations override only what they support.
+pub trait FileOps: Send + Sync {
+    /// Reads at the file's current position (host offset or own cursor), advancing it.
+    fn read(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Reads at `offset` without moving the position.
+    fn pread(&self, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// Writes at the current position (or the end, for `O_APPEND`).
+    fn write(&self, _buf: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    /// Writes at `offset` without moving the position.
+    fn pwrite(&self, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// Repositions the file (`lseek`), returning the new offset.
+    fn seek(&self, _offset: i64, _whence: u32) -> Result<u64, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// `fstat`.
+    fn stat(&self) -> Result<Stat, Errno>;
+
+    /// `statx` on the open file.
+    fn statx(&self, mask: u32) -> Result<Statx, Errno>;
+
+    /// Reads directory entries from the directory cursor `pos` on; returns the entries
+    /// and the cursor after each. Not a directory: `ENOTDIR`.
+    fn read_dir(&self, _pos: u64) -> Result<Vec<(DirEntry, u64)>, Errno> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// `TCGETS`.
+    fn tcgets(&self) -> Result<KernelTermios, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// `TIOCGWINSZ`.
+    fn winsize(&self) -> Result<Winsize, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// The host descriptor behind this file, for path walks relative to it (`*at`
+    /// calls) and for `/proc/self/fd`. `None` for files without one.
+    fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
+
+    /// Whether this is a directory.
+    fn is_dir(&self) -> bool {
+        false
+    }
+}
+
+/// An open file description: what `open` creates and `dup` shares. Holds the status
+/// flags; the position lives in the file (the host descriptor's offset or a cursor).
+pub struct OpenFile {
+    /// The file.
+    pub ops: Arc<dyn FileOps>,
+    /// `O_*` status and access-mode flags.
+    flags: AtomicU32,
+    /// Guest path it was opened by (for diagnostics and /proc).
+    pub path: String,
+    /// Directory cursor of `getdents64`.
+    pub dir_pos: parking_lot::Mutex<u64>,
+}
+
+impl OpenFile {
+    /// A new description of `ops` opened with `flags` by `path`.
+    pub fn new(ops: Arc<dyn FileOps>, flags: u32, path: String) -> Arc<OpenFile> {
+        Arc::new(OpenFile {
+            ops,
+            flags: AtomicU32::new(flags),
+            path,
+            dir_pos: parking_lot::Mutex::new(0),
+        })
+    }
+
+    /// The status flags.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the flags `F_SETFL` may change (`O_APPEND`, `O_NONBLOCK`, `O_ASYNC`,
+    /// `O_DIRECT`, `O_NOATIME`), keeping the others.
+    pub fn set_status_flags(&self, new: u32) {
+        use veil_abi::flags::open::*;
+        let settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+        let _ = self
+            .flags
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some((old & !settable) | (new & settable))
+            });
+    }
+
+    /// Whether the description was opened for reading.
+    pub fn readable(&self) -> bool {
+        use veil_abi::flags::open::*;
+        let f = self.flags();
+        f & O_PATH == 0 && matches!(f & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    /// Whether the description was opened for writing.
+    pub fn writable(&self) -> bool {
+        use veil_abi::flags::open::*;
+        let f = self.flags();
+        f & O_PATH == 0 && matches!(f & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+
+    /// Whether this is an `O_PATH` description (usable only as a path anchor).
+    pub fn is_path_only(&self) -> bool {
+        self.flags() & veil_abi::flags::open::O_PATH != 0
+    }
+}

@@ -1,0 +1,129 @@
+//! A process's file descriptor table.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use veil_abi::Errno;
+use veil_vfs::OpenFile;
+
+/// One slot of the table.
+#[derive(Clone)]
+struct Slot {
+    file: Arc<OpenFile>,
+    cloexec: bool,
+}
+
+/// The descriptor table, shared between threads (and `CLONE_FILES` processes).
+/// The mutex is a leaf lock.
+#[derive(Default)]
+pub struct FdTable {
+    slots: Mutex<Vec<Option<Slot>>>,
+}
+
+impl FdTable {
+    /// An empty table.
+    pub fn new() -> FdTable {
+        FdTable::default()
+    }
+
+    /// The open file at `fd`, or `EBADF`.
+    pub fn get(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
+        let slots = self.slots.lock();
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| slots.get(i))
+            .and_then(|s| s.as_ref())
+            .map(|s| s.file.clone())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Installs `file` at the lowest free descriptor `>= min`, below `limit`
+    /// (`RLIMIT_NOFILE`), else `EMFILE`.
+    pub fn install(
+        &self,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+        min: i32,
+        limit: u64,
+    ) -> Result<i32, Errno> {
+        let mut slots = self.slots.lock();
+        let min = usize::try_from(min).map_err(|_| Errno::EINVAL)?;
+        let free = (min..)
+            .find(|&i| slots.get(i).is_none_or(|s| s.is_none()))
+            .unwrap_or(min);
+        if free as u64 >= limit {
+            return Err(Errno::EMFILE);
+        }
+        if free >= slots.len() {
+            slots.resize(free + 1, None);
+        }
+        slots[free] = Some(Slot { file, cloexec });
+        Ok(free as i32)
+    }
+
+    /// Installs `file` at exactly `fd`, closing what was there (`dup2`/`dup3`).
+    pub fn install_at(
+        &self,
+        fd: i32,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+        limit: u64,
+    ) -> Result<(), Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        if i as u64 >= limit {
+            return Err(Errno::EBADF);
+        }
+        let old = {
+            let mut slots = self.slots.lock();
+            if i >= slots.len() {
+                slots.resize(i + 1, None);
+            }
+            slots[i].replace(Slot { file, cloexec })
+        };
+        // The old file is released outside the lock.
+        drop(old);
+        Ok(())
+    }
+
+    /// Closes `fd`; `EBADF` if it is not open.
+    pub fn close(&self, fd: i32) -> Result<(), Errno> {
+        let old = {
+            let mut slots = self.slots.lock();
+            usize::try_from(fd)
+                .ok()
+                .and_then(|i| slots.get_mut(i))
+                .and_then(|s| s.take())
+        };
+        old.map(drop).ok_or(Errno::EBADF)
+    }
+
+    /// The close-on-exec flag of `fd`.
+    pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
+        let slots = self.slots.lock();
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| slots.get(i))
+            .and_then(|s| s.as_ref())
+            .map(|s| s.cloexec)
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Sets the close-on-exec flag of `fd`.
+    pub fn set_cloexec(&self, fd: i32, cloexec: bool) -> Result<(), Errno> {
+        let mut slots = self.slots.lock();
+        let slot = usize::try_from(fd)
+            .ok()
+            .and_then(|i| slots.get_mut(i))
+            .and_then(|s| s.as_mut())
+            .ok_or(Errno::EBADF)?;
+        slot.cloexec = cloexec;
+        Ok(())
+    }
+
+    /// A copy of the table (`fork` without `CLONE_FILES`).
+    pub fn fork(&self) -> FdTable {
+        FdTable {
+            slots: Mutex::new(self.slots.lock().clone()),
+        }
+    }
+}

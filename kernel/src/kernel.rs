@@ -1,0 +1,219 @@
+//! The kernel: what all tasks of a sandbox share, and the start of its first process.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use veil_abi::flags::open::{O_DIRECTORY, O_PATH, O_RDWR};
+use veil_abi::structs::Rlimit;
+use veil_abi::Errno;
+use veil_memmap::MemoryFile;
+use veil_platform::{Platform, Registers};
+use veil_vfs::host::Anchor;
+use veil_vfs::{HostFile, HostFs, OpenFile};
+
+use crate::fd_table::FdTable;
+use crate::fs_context::{Cwd, FsContext};
+use crate::futex::FutexTable;
+use crate::loader;
+use crate::mm::MemoryManager;
+use crate::task::Task;
+use crate::thread_group::ThreadGroup;
+
+/// The kernel release `uname` reports: Veil's own, never the host's.
+pub const KERNEL_RELEASE: &str = "6.6.0-veil";
+/// The kernel version string `uname` reports.
+pub const KERNEL_VERSION: &str = "#1 SMP PREEMPT_DYNAMIC Veil";
+
+/// Settings of a sandbox.
+#[derive(Clone, Debug, Default)]
+pub struct KernelConfig {
+    /// Print every guest system call on stderr, as strace does.
+    pub strace: bool,
+    /// The host name the guest sees.
+    pub hostname: String,
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The program could not be executed (`ENOENT`, `EACCES`, `ENOEXEC`…).
+    #[error("{path}: {reason}")]
+    Exec {
+        /// The program.
+        path: String,
+        /// What was wrong.
+        reason: String,
+        /// The errno `execve` would return.
+        errno: Errno,
+    },
+    /// The sentry could not set something up.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// State shared by every task of a sandbox.
+pub struct Kernel {
+    /// How guest code runs.
+    pub platform: Arc<dyn Platform>,
+    /// The memory file backing all guest memory.
+    pub memory: Arc<MemoryFile>,
+    /// Futex wait queues.
+    pub futexes: FutexTable,
+    /// The host's `/`, read-only.
+    pub host_fs: HostFs,
+    /// Settings.
+    pub config: KernelConfig,
+    /// When the sandbox started (uptime, `CLOCK_BOOTTIME` origin for the guest).
+    pub boot: Instant,
+    next_tid: AtomicI32,
+    warned: Mutex<HashSet<u64>>,
+    /// Serialises strace lines.
+    pub strace_lock: Mutex<()>,
+}
+
+impl Kernel {
+    /// Creates a kernel over `platform` and `memory`.
+    pub fn new(
+        platform: Arc<dyn Platform>,
+        memory: Arc<MemoryFile>,
+        config: KernelConfig,
+    ) -> Result<Arc<Kernel>, StartError> {
+        let host_fs = HostFs::new()
+            .map_err(|e| StartError::Setup(format!("cannot open the host root: {e}")))?;
+        Ok(Arc::new(Kernel {
+            platform,
+            memory,
+            futexes: FutexTable::default(),
+            host_fs,
+            config,
+            boot: Instant::now(),
+            next_tid: AtomicI32::new(1),
+            warned: Mutex::new(HashSet::new()),
+            strace_lock: Mutex::new(()),
+        }))
+    }
+
+    /// Allocates a thread id.
+    pub fn alloc_tid(&self) -> i32 {
+        self.next_tid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Logs one warning per unimplemented syscall number.
+    pub fn warn_unimplemented(&self, nr: u64) {
+        if self.warned.lock().insert(nr) {
+            let name = veil_abi::sysno::name(nr).unwrap_or("unknown");
+            tracing::warn!("unimplemented system call {nr} ({name}): ENOSYS");
+        }
+    }
+
+    /// Starts the sandbox's first process: the program at `path` (already resolved
+    /// in `PATH` by the caller) with `argv` and `envp`, in working directory `cwd`,
+    /// stdio from the sentry's fds 0-2. The image is loaded on the new task's own
+    /// thread (the address space is that thread's to change); this waits until the
+    /// load succeeded or failed. `ThreadGroup::wait_done` then waits for the end.
+    pub fn start(
+        self: &Arc<Self>,
+        path: &[u8],
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+        cwd: &[u8],
+    ) -> Result<Arc<ThreadGroup>, StartError> {
+        let aspace = self.platform.new_address_space().map_err(|e| {
+            StartError::Setup(format!("cannot create the guest address space: {e}"))
+        })?;
+        let mm = Arc::new(MemoryManager::new(aspace, self.memory.clone()));
+        let files = Arc::new(FdTable::new());
+        for fd in 0..3 {
+            // A closed host stdio descriptor stays closed in the guest.
+            if let Ok(f) = HostFile::from_stdio(fd) {
+                let file = OpenFile::new(Arc::new(f), O_RDWR, format!("stdio:{fd}"));
+                let _ = files.install_at(fd, file, false, 3);
+            }
+        }
+        let cwd_fd = self
+            .host_fs
+            .open(Anchor::Root, cwd, O_PATH | O_DIRECTORY)
+            .map_err(|e| StartError::Setup(format!("cannot open the working directory: {e}")))?
+            .into_fd();
+        let fs = Arc::new(FsContext {
+            cwd: Mutex::new(Cwd {
+                path: cwd.to_vec(),
+                fd: cwd_fd,
+            }),
+            umask: Mutex::new(0o022),
+        });
+        let tg = ThreadGroup::new(1, 0, path.to_vec(), host_rlimits());
+        let task = Task::new(self.alloc_tid(), tg.clone(), self.clone(), mm, files, fs, 0);
+        tg.add_task(task.clone());
+
+        let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
+        let (path, argv, envp) = (path.to_vec(), argv.to_vec(), envp.to_vec());
+        crate::run::spawn_with(task, move |task| {
+            match loader::load(&task.kernel, &task.mm, Anchor::Root, &path, &argv, &envp) {
+                Ok(image) => {
+                    *task.tg.exe.lock() = image.exe;
+                    let _ = loaded_tx.send(Ok(()));
+                    Some(Registers::new_user(image.entry, image.stack_pointer))
+                }
+                Err(e) => {
+                    let _ = loaded_tx.send(Err(e));
+                    None
+                }
+            }
+        })
+        .map_err(StartError::Setup)?;
+        let display = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+        match loaded_rx.recv() {
+            Ok(Ok(())) => Ok(tg),
+            Ok(Err((errno, reason))) => Err(StartError::Exec {
+                path: display(&tg.exe.lock()),
+                reason,
+                errno,
+            }),
+            Err(_) => Err(StartError::Setup(
+                "the first task died while loading".into(),
+            )),
+        }
+    }
+}
+
+/// The sentry's own resource limits, inherited by the first guest process.
+fn host_rlimits() -> [Rlimit; 16] {
+    let mut out = [Rlimit::default(); 16];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = host_rlimit(i);
+    }
+    out
+}
+
+fn host_rlimit(index: usize) -> Rlimit {
+    use nix::sys::resource::{getrlimit, Resource::*};
+    let resource = match index {
+        0 => RLIMIT_CPU,
+        1 => RLIMIT_FSIZE,
+        2 => RLIMIT_DATA,
+        3 => RLIMIT_STACK,
+        4 => RLIMIT_CORE,
+        5 => RLIMIT_RSS,
+        6 => RLIMIT_NPROC,
+        7 => RLIMIT_NOFILE,
+        8 => RLIMIT_MEMLOCK,
+        9 => RLIMIT_AS,
+        10 => RLIMIT_LOCKS,
+        11 => RLIMIT_SIGPENDING,
+        12 => RLIMIT_MSGQUEUE,
+        13 => RLIMIT_NICE,
+        14 => RLIMIT_RTPRIO,
+        _ => RLIMIT_RTTIME,
+    };
+    getrlimit(resource).map_or(
+        Rlimit {
+            cur: u64::MAX,
+            max: u64::MAX,
+        },
+        |(cur, max)| Rlimit { cur, max },
+    )
+}

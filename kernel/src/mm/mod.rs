@@ -1,0 +1,509 @@
+//! The memory manager: a guest address space's VMAs, its brk, and the copies between
+//! guest memory and the sentry.
+//!
+//! Every anonymous or private mapping is backed by a range of the memory file allocated
+//! when the guest maps it (the memfd is sparse, so untouched pages cost nothing). Pages
+//! reach the platform's address space lazily: a guest touch faults, and
+//! [`MemoryManager::handle_fault`] installs a window of the VMA around the address.
+//!
+//! Locking: one mutex, `MemoryManager::state`, guards the VMA set and is held across the
+//! platform calls that change the host address space, so the host mappings always agree
+//! with the VMAs. It is a leaf lock: no other kernel lock is taken while it is held.
+
+mod vma;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use veil_abi::{page_down, page_up, Errno, PAGE_SIZE};
+use veil_memmap::MemoryFile;
+use veil_platform::{AddressSpace, FaultCause, Prot, MAX_USER_ADDRESS};
+
+pub use vma::Vma;
+
+/// Lowest address a guest mapping may use (`vm.mmap_min_addr`).
+pub const MIN_USER_ADDRESS: u64 = 0x1_0000;
+/// Top of the initial stack.
+pub const STACK_TOP: u64 = MAX_USER_ADDRESS - 0x100_0000;
+/// Size of the initial stack mapping (the default `RLIMIT_STACK`).
+pub const STACK_SIZE: u64 = 8 << 20;
+/// Where top-down `mmap` placement starts: below the stack and a guard gap.
+pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
+/// Pages installed around a faulting address, at most (within its VMA).
+const FAULT_WINDOW: u64 = 64 * PAGE_SIZE;
+/// Longest string `copy_string_in` reads.
+pub const PATH_MAX: usize = 4096;
+
+/// Guest access a copy needs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// The sentry reads guest memory (the guest passed an input).
+    Read,
+    /// The sentry writes guest memory (the guest asked for an output).
+    Write,
+}
+
+struct MmState {
+    /// VMAs keyed by start address; disjoint.
+    vmas: BTreeMap<u64, Vma>,
+    /// Start of the brk area (end of the loaded image).
+    brk_start: u64,
+    /// Current program break.
+    brk: u64,
+}
+
+/// A guest address space: its VMAs and the platform address space that mirrors them.
+pub struct MemoryManager {
+    aspace: Arc<dyn AddressSpace>,
+    mf: Arc<MemoryFile>,
+    state: Mutex<MmState>,
+}
+
+/// The result of looking up `[addr, addr+len)`: memory-file pieces in order.
+type Pieces = smallvec::SmallVec<[(u64, usize); 4]>;
+
+impl MemoryManager {
+    /// An empty memory manager over `aspace`, with guest pages in `mf`.
+    pub fn new(aspace: Arc<dyn AddressSpace>, mf: Arc<MemoryFile>) -> MemoryManager {
+        MemoryManager {
+            aspace,
+            mf,
+            state: Mutex::new(MmState {
+                vmas: BTreeMap::new(),
+                brk_start: 0,
+                brk: 0,
+            }),
+        }
+    }
+
+    /// The platform address space, for `Context::switch`.
+    pub fn address_space(&self) -> &Arc<dyn AddressSpace> {
+        &self.aspace
+    }
+
+    /// Sets the start of the brk area (after loading an image).
+    pub fn set_brk_start(&self, addr: u64) {
+        let mut st = self.state.lock();
+        st.brk_start = addr;
+        st.brk = addr;
+    }
+
+    // ---- mapping ----
+
+    /// Maps `len` bytes of fresh zeroed memory. `addr` is a hint, or the exact place
+    /// with `fixed` (replacing what is there) or `noreplace` (failing with `EEXIST`).
+    /// Returns the address. `name` labels the VMA in `/proc/self/maps`.
+    pub fn map_anonymous(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        noreplace: bool,
+        name: Option<&'static str>,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let mut st = self.state.lock();
+        let start = if fixed || noreplace {
+            if addr % PAGE_SIZE != 0 {
+                return Err(Errno::EINVAL);
+            }
+            let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+            if addr < MIN_USER_ADDRESS || end > MAX_USER_ADDRESS {
+                return Err(if noreplace {
+                    Errno::ENOMEM
+                } else {
+                    Errno::EPERM
+                });
+            }
+            if noreplace && st.overlaps(addr, end) {
+                return Err(Errno::EEXIST);
+            }
+            self.unmap_locked(&mut st, addr, end)?;
+            addr
+        } else {
+            st.find_gap(page_down(addr), len).ok_or(Errno::ENOMEM)?
+        };
+        let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
+        st.vmas.insert(
+            start,
+            Vma {
+                start,
+                end: start + len,
+                prot,
+                offset: backing.start,
+                name,
+            },
+        );
+        Ok(start)
+    }
+
+    /// Removes every mapping in `[addr, addr+len)` (`munmap`).
+    pub fn unmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        if addr % PAGE_SIZE != 0 || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_up(len).ok_or(Errno::EINVAL)?;
+        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+        if end > MAX_USER_ADDRESS {
+            return Err(Errno::EINVAL);
+        }
+        let mut st = self.state.lock();
+        self.unmap_locked(&mut st, addr, end)
+    }
+
+    fn unmap_locked(&self, st: &mut MmState, start: u64, end: u64) -> Result<(), Errno> {
+        if !st.overlaps(start, end) {
+            return Ok(());
+        }
+        for vma in st.carve(start, end) {
+            self.mf.free(vma.backing());
+        }
+        self.aspace
+            .unmap(start, end - start)
+            .map_err(platform_errno)
+    }
+
+    /// Changes the protection of `[addr, addr+len)` (`mprotect`). Every page of the
+    /// range must be mapped, else `ENOMEM` and nothing changes.
+    pub fn protect(&self, addr: u64, len: u64, prot: Prot) -> Result<(), Errno> {
+        if addr % PAGE_SIZE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+        let mut st = self.state.lock();
+        if !st.fully_mapped(addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        let mut pieces = st.carve(addr, end);
+        for v in &mut pieces {
+            v.prot = prot;
+        }
+        for v in pieces {
+            st.vmas.insert(v.start, v);
+        }
+        // Drop installed pages; the next touch refaults them with the new protection.
+        self.aspace.unmap(addr, len).map_err(platform_errno)
+    }
+
+    /// Zeroes the anonymous pages of `[addr, addr+len)` and gives their memory back
+    /// (`MADV_DONTNEED`). `ENOMEM` if part of the range is unmapped.
+    pub fn decommit(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+        let st = self.state.lock();
+        if !st.fully_mapped(addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        let mut cur = addr;
+        while cur < end {
+            let Some(vma) = st.find(cur) else { break };
+            let stop = end.min(vma.end);
+            self.mf.decommit(veil_memmap::FileRange {
+                start: vma.offset_of(cur),
+                end: vma.offset_of(stop),
+            });
+            cur = stop;
+        }
+        Ok(())
+    }
+
+    /// `ENOMEM` unless every page of `[addr, addr+len)` is mapped.
+    pub fn check_mapped(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+        if self.state.lock().fully_mapped(addr, end) {
+            Ok(())
+        } else {
+            Err(Errno::ENOMEM)
+        }
+    }
+
+    /// `brk`: moves the program break to `new` if possible; returns the break.
+    pub fn brk(&self, new: u64) -> u64 {
+        let mut st = self.state.lock();
+        let (start, old) = (st.brk_start, st.brk);
+        if new < start {
+            return old;
+        }
+        let (Some(old_top), Some(new_top)) = (page_up(old), page_up(new)) else {
+            return old;
+        };
+        if new_top > old_top {
+            if new_top > MMAP_BASE || st.overlaps(old_top, new_top) {
+                return old;
+            }
+            let Ok(backing) = self.mf.allocate(new_top - old_top) else {
+                return old;
+            };
+            let prot = Prot {
+                read: true,
+                write: true,
+                execute: false,
+            };
+            st.vmas.insert(
+                old_top,
+                Vma {
+                    start: old_top,
+                    end: new_top,
+                    prot,
+                    offset: backing.start,
+                    name: Some("[heap]"),
+                },
+            );
+        } else if new_top < old_top && self.unmap_locked(&mut st, new_top, old_top).is_err() {
+            return old;
+        }
+        st.brk = new;
+        new
+    }
+
+    /// Handles a guest page fault at `addr`: installs the VMA's pages around it.
+    /// Returns `Err(si_code)` (`SEGV_MAPERR` 1 or `SEGV_ACCERR` 2) when the guest must
+    /// get `SIGSEGV` instead.
+    pub fn handle_fault(&self, addr: u64, cause: FaultCause) -> Result<(), i32> {
+        let st = self.state.lock();
+        let Some(vma) = st.find(addr) else {
+            return Err(1);
+        };
+        // We always install with the VMA's full protection, so a protection fault is a
+        // real violation, and so is any touch of a PROT_NONE VMA.
+        if cause == FaultCause::Protection || vma.prot == Prot::default() {
+            return Err(2);
+        }
+        let page = page_down(addr);
+        let win_start = page_down(page.saturating_sub(FAULT_WINDOW / 2)).max(vma.start);
+        let win_end = (win_start + FAULT_WINDOW).min(vma.end);
+        self.aspace
+            .map_file(
+                win_start,
+                win_end - win_start,
+                vma.offset_of(win_start),
+                vma.prot,
+            )
+            .map_err(|e| {
+                tracing::error!("installing {win_start:#x}..{win_end:#x}: {e}");
+                2
+            })
+    }
+
+    // ---- copies ----
+
+    /// Translates `[addr, addr+len)` into memory-file pieces, checking that every byte
+    /// is mapped with `access`.
+    fn translate(st: &MmState, addr: u64, len: usize, access: Access) -> Result<Pieces, Errno> {
+        let mut pieces = Pieces::new();
+        let end = addr.checked_add(len as u64).ok_or(Errno::EFAULT)?;
+        let mut cur = addr;
+        while cur < end {
+            let vma = st.find(cur).ok_or(Errno::EFAULT)?;
+            let allowed = match access {
+                Access::Read => vma.prot.read,
+                Access::Write => vma.prot.write,
+            };
+            if !allowed {
+                return Err(Errno::EFAULT);
+            }
+            let stop = end.min(vma.end);
+            pieces.push((vma.offset_of(cur), (stop - cur) as usize));
+            cur = stop;
+        }
+        Ok(pieces)
+    }
+
+    /// Copies guest memory at `addr` into `dst`; `EFAULT` if any byte is unreadable.
+    pub fn copy_in(&self, addr: u64, dst: &mut [u8]) -> Result<(), Errno> {
+        let st = self.state.lock();
+        let mut done = 0;
+        for (off, n) in Self::translate(&st, addr, dst.len(), Access::Read)? {
+            self.mf.read(off, &mut dst[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies `src` to guest memory at `addr`; `EFAULT` (and nothing written) if any
+    /// byte is not writable by the guest.
+    pub fn copy_out(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
+        let st = self.state.lock();
+        let mut done = 0;
+        for (off, n) in Self::translate(&st, addr, src.len(), Access::Write)? {
+            self.mf.write(off, &src[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `src` at `addr` regardless of protection (the loader filling a read-only
+    /// segment). `EFAULT` if unmapped.
+    pub fn poke(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
+        let st = self.state.lock();
+        let end = addr.checked_add(src.len() as u64).ok_or(Errno::EFAULT)?;
+        let mut cur = addr;
+        while cur < end {
+            let vma = st.find(cur).ok_or(Errno::EFAULT)?;
+            let stop = end.min(vma.end);
+            let from = (cur - addr) as usize;
+            self.mf
+                .write(vma.offset_of(cur), &src[from..from + (stop - cur) as usize]);
+            cur = stop;
+        }
+        Ok(())
+    }
+
+    /// Checks that `[addr, addr+len)` is accessible for `access` without copying.
+    pub fn check(&self, addr: u64, len: usize, access: Access) -> Result<(), Errno> {
+        let st = self.state.lock();
+        Self::translate(&st, addr, len, access).map(|_| ())
+    }
+
+    /// Reads a plain-old-data value from guest memory.
+    pub fn read_obj<T: bytemuck::Pod>(&self, addr: u64) -> Result<T, Errno> {
+        let mut v = T::zeroed();
+        self.copy_in(addr, bytemuck::bytes_of_mut(&mut v))?;
+        Ok(v)
+    }
+
+    /// Writes a plain-old-data value to guest memory.
+    pub fn write_obj<T: bytemuck::Pod>(&self, addr: u64, v: &T) -> Result<(), Errno> {
+        self.copy_out(addr, bytemuck::bytes_of(v))
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL) at
+    /// `addr`. `ENAMETOOLONG` if there is no NUL within `max` bytes, `EFAULT` if the
+    /// memory before the NUL is unreadable.
+    pub fn copy_string_in(&self, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::new();
+        let mut cur = addr;
+        loop {
+            // Read up to the end of the current page at a time.
+            let chunk = (PAGE_SIZE - cur % PAGE_SIZE) as usize;
+            let mut buf = vec![0u8; chunk];
+            self.copy_in(cur, &mut buf)?;
+            if let Some(nul) = buf.iter().position(|&c| c == 0) {
+                out.extend_from_slice(&buf[..nul]);
+                if out.len() > max {
+                    return Err(Errno::ENAMETOOLONG);
+                }
+                return Ok(out);
+            }
+            out.extend_from_slice(&buf);
+            if out.len() > max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            cur = cur.checked_add(chunk as u64).ok_or(Errno::EFAULT)?;
+        }
+    }
+
+    /// The 32-bit word at `addr` as an atomic in the memory file, and its memory-file
+    /// offset (the futex key). `EFAULT` if unreadable, `EINVAL` if misaligned.
+    pub fn futex_word(&self, addr: u64) -> Result<(u64, &std::sync::atomic::AtomicU32), Errno> {
+        if addr % 4 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let st = self.state.lock();
+        let pieces = Self::translate(&st, addr, 4, Access::Read)?;
+        let off = pieces[0].0;
+        Ok((off, self.mf.atomic_u32(off)))
+    }
+
+    /// The VMAs, for `/proc/self/maps` and tests.
+    pub fn vmas(&self) -> Vec<Vma> {
+        self.state.lock().vmas.values().cloned().collect()
+    }
+}
+
+impl Drop for MemoryManager {
+    fn drop(&mut self) {
+        let st = self.state.get_mut();
+        for vma in std::mem::take(&mut st.vmas).into_values() {
+            self.mf.free(vma.backing());
+        }
+    }
+}
+
+impl MmState {
+    fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| addr < v.end)
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| v.end > start)
+    }
+
+    fn fully_mapped(&self, start: u64, end: u64) -> bool {
+        let mut cur = start;
+        while cur < end {
+            match self.find(cur) {
+                Some(v) => cur = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Removes `[start, end)` from the VMA set, splitting VMAs that straddle its edges,
+    /// and returns the removed pieces.
+    fn carve(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        let keys: Vec<u64> = self
+            .vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, v)| v.end > start)
+            .map(|(&k, _)| k)
+            .collect();
+        let mut removed = Vec::new();
+        for k in keys.into_iter().rev() {
+            let Some(v) = self.vmas.remove(&k) else {
+                continue;
+            };
+            let (before, middle, after) = v.split3(start, end);
+            if let Some(b) = before {
+                self.vmas.insert(b.start, b);
+            }
+            if let Some(a) = after {
+                self.vmas.insert(a.start, a);
+            }
+            removed.extend(middle);
+        }
+        removed
+    }
+
+    /// Finds `len` free bytes: at `hint` if free, else the highest gap below
+    /// `MMAP_BASE` (top-down, like Linux).
+    fn find_gap(&self, hint: u64, len: u64) -> Option<u64> {
+        if hint >= MIN_USER_ADDRESS
+            && hint.checked_add(len).is_some_and(|e| e <= MAX_USER_ADDRESS)
+            && !self.overlaps(hint, hint + len)
+        {
+            return Some(hint);
+        }
+        let mut top = MMAP_BASE;
+        for (_, v) in self.vmas.range(..MMAP_BASE).rev() {
+            if v.end <= top && top - v.end >= len {
+                return Some(top - len);
+            }
+            top = top.min(v.start);
+        }
+        (top >= MIN_USER_ADDRESS + len).then(|| top - len)
+    }
+}
+
+/// Maps a platform failure to the errno the guest sees for a memory operation.
+fn platform_errno(e: veil_platform::PlatformError) -> Errno {
+    tracing::error!("address space operation failed: {e}");
+    Errno::ENOMEM
+}

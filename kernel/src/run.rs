@@ -1,0 +1,127 @@
+//! The run loop: one sentry host thread per task, switching into guest code and
+//! handling whatever stopped it.
+
+use std::sync::Arc;
+
+use veil_abi::flags::signal::{SIGKILL, SIGSEGV};
+use veil_platform::{Context, Registers, Stop};
+
+use crate::signal::{self, SigInfo};
+use crate::syscalls::{self, Exit};
+use crate::task::Task;
+use crate::thread_group::ExitStatus;
+
+/// Host stack of a sentry task thread. Syscall handlers use little stack; the guest's
+/// stack is guest memory.
+const TASK_THREAD_STACK: usize = 256 << 10;
+
+/// Starts `task` on a new host thread. `init` runs first on that thread (after the
+/// platform context exists) and returns the registers to start from, or `None` to end
+/// the task at once.
+pub fn spawn_with<F>(task: Arc<Task>, init: F) -> Result<(), String>
+where
+    F: FnOnce(&Arc<Task>) -> Option<Registers> + Send + 'static,
+{
+    let name = format!("veil-task-{}", task.tid);
+    std::thread::Builder::new()
+        .name(name)
+        .stack_size(TASK_THREAD_STACK)
+        .spawn(move || {
+            let ctx = match task.kernel.platform.new_context() {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!("task {}: cannot create a platform context: {e}", task.tid);
+                    task.tg.begin_exit(ExitStatus::Signaled(SIGKILL as i32));
+                    task.tg
+                        .remove_task(task.tid, ExitStatus::Signaled(SIGKILL as i32));
+                    return;
+                }
+            };
+            task.set_interrupter(ctx.interrupter());
+            match init(&task) {
+                Some(regs) => Runner { task, ctx, regs }.run(),
+                None => task.tg.remove_task(task.tid, ExitStatus::Exited(0)),
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start a task thread: {e}"))
+}
+
+/// Starts `task` at `regs` on a new host thread.
+pub fn spawn(task: Arc<Task>, regs: Registers) -> Result<(), String> {
+    spawn_with(task, move |_| Some(regs))
+}
+
+/// The state a task's run loop owns.
+struct Runner {
+    task: Arc<Task>,
+    ctx: Box<dyn Context>,
+    regs: Registers,
+}
+
+impl Runner {
+    fn run(mut self) {
+        let task = self.task.clone();
+        let aspace = task.mm.address_space().clone();
+        let mut exit_code = 0;
+        loop {
+            task.clear_attention();
+            if task.tg.exiting() {
+                break;
+            }
+            if let Some(status) = signal::deliver(&task, &mut self.regs, self.ctx.as_mut(), &aspace)
+            {
+                task.tg.begin_exit(status);
+                break;
+            }
+            match self.ctx.switch(&aspace, &mut self.regs) {
+                Ok(Stop::Syscall) => {
+                    match syscalls::dispatch(&task, &mut self.regs, self.ctx.as_mut(), &aspace) {
+                        None => {}
+                        Some(Exit::Thread(code)) => {
+                            exit_code = code;
+                            break;
+                        }
+                        Some(Exit::Group(code)) => {
+                            task.tg.begin_exit(ExitStatus::Exited(code));
+                            break;
+                        }
+                    }
+                }
+                Ok(Stop::Fault { addr, cause, .. }) => {
+                    if let Err(code) = task.mm.handle_fault(addr, cause) {
+                        signal::force(&task, SigInfo::kernel(SIGSEGV, code, addr));
+                    }
+                }
+                Ok(Stop::Signal(info)) => {
+                    signal::force(
+                        &task,
+                        SigInfo::kernel(info.signo as u32, info.code, info.addr),
+                    );
+                }
+                Ok(Stop::Interrupted) => {}
+                Err(e) => {
+                    tracing::error!("task {}: {e}", task.tid);
+                    task.tg.begin_exit(ExitStatus::Signaled(SIGKILL as i32));
+                    break;
+                }
+            }
+        }
+        self.exit_thread(exit_code);
+    }
+
+    /// Leaves the thread group: clears and wakes `clear_child_tid` so that joiners
+    /// see the thread gone, then removes the task.
+    fn exit_thread(self, code: i32) {
+        let task = self.task;
+        let ctid = task
+            .clear_child_tid
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if ctid != 0 && !task.tg.exiting() && task.mm.copy_out(ctid, &0u32.to_le_bytes()).is_ok() {
+            if let Ok((key, _)) = task.mm.futex_word(ctid) {
+                task.kernel.futexes.wake(key, 1, u32::MAX);
+            }
+        }
+        task.tg.remove_task(task.tid, ExitStatus::Exited(code));
+    }
+}

@@ -1,0 +1,122 @@
+//! Descriptor-table calls: close, dup family, fcntl, ioctl.
+
+use veil_abi::flags::fcntl::*;
+use veil_abi::flags::ioctl::*;
+use veil_abi::flags::open::O_CLOEXEC;
+use veil_abi::flags::rlimit::RLIMIT_NOFILE;
+use veil_abi::Errno;
+
+use super::{fd_arg, SysResult, SyscallCtx};
+
+/// The caller's `RLIMIT_NOFILE` soft limit.
+pub(super) fn nofile_limit(sc: &SyscallCtx<'_>) -> u64 {
+    sc.task.tg.rlimits.lock()[RLIMIT_NOFILE as usize].cur
+}
+
+/// `close(fd)`.
+pub(super) fn close(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    sc.task.files.close(fd_arg(a[0]))?;
+    Ok(0)
+}
+
+/// `dup(fd)`.
+pub(super) fn dup(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let limit = nofile_limit(sc);
+    sc.task
+        .files
+        .install(file, false, 0, limit)
+        .map(|fd| fd as u64)
+}
+
+fn dup_to(sc: &SyscallCtx<'_>, old: i32, new: i32, cloexec: bool) -> SysResult {
+    let file = sc.task.files.get(old)?;
+    if new < 0 {
+        return Err(Errno::EBADF);
+    }
+    sc.task
+        .files
+        .install_at(new, file, cloexec, nofile_limit(sc))?;
+    Ok(new as u64)
+}
+
+/// `dup2(oldfd, newfd)`: same descriptor → returns it if open.
+pub(super) fn dup2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (old, new) = (fd_arg(a[0]), fd_arg(a[1]));
+    if old == new {
+        sc.task.files.get(old)?;
+        return Ok(new as u64);
+    }
+    dup_to(sc, old, new, false)
+}
+
+/// `dup3(oldfd, newfd, flags)`: flags only `O_CLOEXEC`; same descriptor is `EINVAL`.
+pub(super) fn dup3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (old, new, flags) = (fd_arg(a[0]), fd_arg(a[1]), a[2] as u32);
+    if flags & !O_CLOEXEC != 0 || old == new {
+        return Err(Errno::EINVAL);
+    }
+    dup_to(sc, old, new, flags & O_CLOEXEC != 0)
+}
+
+/// `fcntl(fd, cmd, arg)`.
+pub(super) fn fcntl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let fd = fd_arg(a[0]);
+    let file = sc.task.files.get(fd)?;
+    match a[1] as u32 {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let min = a[2] as i32;
+            let limit = nofile_limit(sc);
+            if min < 0 || min as u64 >= limit {
+                return Err(Errno::EINVAL);
+            }
+            let cloexec = a[1] as u32 == F_DUPFD_CLOEXEC;
+            sc.task
+                .files
+                .install(file, cloexec, min, limit)
+                .map(|fd| fd as u64)
+        }
+        F_GETFD => Ok(if sc.task.files.cloexec(fd)? {
+            FD_CLOEXEC as u64
+        } else {
+            0
+        }),
+        F_SETFD => {
+            sc.task
+                .files
+                .set_cloexec(fd, a[2] & u64::from(FD_CLOEXEC) != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(u64::from(file.flags())),
+        F_SETFL => {
+            if file.is_path_only() {
+                return Err(Errno::EBADF);
+            }
+            file.set_status_flags(a[2] as u32);
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `ioctl(fd, request, arg)`.
+pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let fd = fd_arg(a[0]);
+    let file = sc.task.files.get(fd)?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    match a[1] & 0xffff_ffff {
+        FIOCLEX => sc.task.files.set_cloexec(fd, true).map(|()| 0),
+        FIONCLEX => sc.task.files.set_cloexec(fd, false).map(|()| 0),
+        TCGETS => {
+            let t = file.ops.tcgets()?;
+            sc.task.mm.write_obj(a[2], &t).map(|()| 0)
+        }
+        TIOCGWINSZ => {
+            let w = file.ops.winsize()?;
+            sc.task.mm.write_obj(a[2], &w).map(|()| 0)
+        }
+        _ => Err(Errno::ENOTTY),
+    }
+}

@@ -1,0 +1,153 @@
+//! The rest a libc start-up needs: arch_prctl, resource limits, randomness, affinity.
+
+use veil_abi::flags::arch_prctl::*;
+use veil_abi::flags::random::*;
+use veil_abi::flags::rlimit::RLIM_NLIMITS;
+use veil_abi::structs::Rlimit;
+use veil_abi::Errno;
+use veil_platform::MAX_USER_ADDRESS;
+
+use super::{SysResult, SyscallCtx};
+
+/// `arch_prctl(code, addr)`.
+pub(super) fn arch_prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (code, addr) = (a[0], a[1]);
+    match code {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if addr >= MAX_USER_ADDRESS {
+                return Err(Errno::EPERM);
+            }
+            if code == ARCH_SET_FS {
+                sc.regs.0.fs_base = addr;
+            } else {
+                sc.regs.0.gs_base = addr;
+            }
+            Ok(0)
+        }
+        ARCH_GET_FS => sc.task.mm.write_obj(addr, &sc.regs.0.fs_base).map(|()| 0),
+        ARCH_GET_GS => sc.task.mm.write_obj(addr, &sc.regs.0.gs_base).map(|()| 0),
+        ARCH_GET_CPUID => Ok(1),
+        ARCH_SET_CPUID => Err(Errno::ENODEV),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn resource(r: u64) -> Result<usize, Errno> {
+    if r < u64::from(RLIM_NLIMITS) {
+        Ok(r as usize)
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+/// `prlimit64(pid, resource, new, old)`.
+pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let pid = a[0] as i32;
+    let r = resource(a[1])?;
+    if pid != 0 && pid != sc.task.tg.tgid && sc.task.tg.task(pid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    let new = if a[2] != 0 {
+        let lim: Rlimit = sc.task.mm.read_obj(a[2])?;
+        if lim.cur > lim.max {
+            return Err(Errno::EINVAL);
+        }
+        Some(lim)
+    } else {
+        None
+    };
+    let old = {
+        let mut limits = sc.task.tg.rlimits.lock();
+        let old = limits[r];
+        if let Some(lim) = new {
+            limits[r] = lim;
+        }
+        old
+    };
+    if a[3] != 0 {
+        sc.task.mm.write_obj(a[3], &old)?;
+    }
+    Ok(0)
+}
+
+/// `getrlimit(resource, rlim)`.
+pub(super) fn getrlimit(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let r = resource(a[0])?;
+    let lim = sc.task.tg.rlimits.lock()[r];
+    sc.task.mm.write_obj(a[1], &lim).map(|()| 0)
+}
+
+/// `setrlimit(resource, rlim)`.
+pub(super) fn setrlimit(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    prlimit64(sc, [0, a[0], a[1], 0, 0, 0])
+}
+
+/// Largest single `getrandom` request served (Linux caps at `INT_MAX` too; we fill in
+/// pieces so a huge buffer is not allocated at once).
+const RANDOM_CHUNK: usize = 1 << 16;
+
+/// `getrandom(buf, buflen, flags)`.
+pub(super) fn getrandom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (buf, len, flags) = (a[0], a[1].min(i32::MAX as u64), a[2] as u32);
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE
+    {
+        return Err(Errno::EINVAL);
+    }
+    let mut chunk = vec![0u8; (len as usize).min(RANDOM_CHUNK)];
+    let mut done = 0u64;
+    while done < len {
+        let n = ((len - done) as usize).min(chunk.len());
+        crate::loader::getrandom_host(&mut chunk[..n]);
+        if let Err(e) = sc.task.mm.copy_out(buf + done, &chunk[..n]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        done += n as u64;
+    }
+    Ok(done)
+}
+
+fn ncpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `sched_getaffinity(pid, len, mask)`: every CPU the sandbox may use.
+pub(super) fn sched_getaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (pid, len) = (a[0] as i32, a[1]);
+    let n = ncpus();
+    let mask_bytes = n.div_ceil(64) * 8;
+    if (len as usize) < mask_bytes || len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid != 0 && sc.task.tg.task(pid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    let mut mask = vec![0u8; mask_bytes];
+    for cpu in 0..n {
+        mask[cpu / 8] |= 1 << (cpu % 8);
+    }
+    sc.task.mm.copy_out(a[2], &mask)?;
+    Ok(mask_bytes as u64)
+}
+
+/// `sched_setaffinity(pid, len, mask)`: accepted if the mask names a CPU we have.
+pub(super) fn sched_setaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (pid, len) = (a[0] as i32, (a[1] as usize).min(1024));
+    if pid != 0 && sc.task.tg.task(pid).is_none() {
+        return Err(Errno::ESRCH);
+    }
+    let mut mask = vec![0u8; len];
+    sc.task.mm.copy_in(a[2], &mut mask)?;
+    let any = (0..ncpus()).any(|cpu| mask.get(cpu / 8).is_some_and(|b| b & (1 << (cpu % 8)) != 0));
+    if any {
+        Ok(0)
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+/// `sched_yield()`.
+pub(super) fn sched_yield(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
+    std::thread::yield_now();
+    Ok(0)
+}

@@ -1,0 +1,143 @@
+//! Memory mapping calls: mmap, munmap, mprotect, brk, madvise.
+
+use veil_abi::flags::mman::*;
+use veil_abi::flags::mode::{S_IFCHR, S_IFMT, S_IFREG};
+use veil_abi::{page_up, Errno, PAGE_SIZE};
+use veil_platform::Prot;
+
+use super::{fd_arg, SysResult, SyscallCtx};
+
+const PROT_VALID: u32 = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
+/// Flags `MAP_SHARED_VALIDATE` accepts; any other bit is `EOPNOTSUPP` there.
+const MAP_KNOWN: u32 = MAP_TYPE
+    | MAP_FIXED
+    | MAP_ANONYMOUS
+    | MAP_32BIT
+    | MAP_GROWSDOWN
+    | MAP_DENYWRITE
+    | MAP_EXECUTABLE
+    | MAP_LOCKED
+    | MAP_NORESERVE
+    | MAP_POPULATE
+    | MAP_NONBLOCK
+    | MAP_STACK
+    | MAP_HUGETLB
+    | MAP_SYNC
+    | MAP_FIXED_NOREPLACE;
+/// Bytes read from a file per host call while filling a file mapping.
+const FILL_CHUNK: usize = 1 << 20;
+
+/// `mmap(addr, length, prot, flags, fd, offset)`.
+pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (addr, len, prot, flags, fd, off) =
+        (a[0], a[1], a[2] as u32, a[3] as u32, fd_arg(a[4]), a[5]);
+    match flags & MAP_TYPE {
+        MAP_SHARED | MAP_PRIVATE => {}
+        MAP_SHARED_VALIDATE if flags & !MAP_KNOWN == 0 => {}
+        MAP_SHARED_VALIDATE => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    }
+    if len == 0 || prot & !PROT_VALID != 0 || off % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len_pages = page_up(len).ok_or(Errno::ENOMEM)?;
+    let fixed = flags & MAP_FIXED != 0;
+    let noreplace = flags & MAP_FIXED_NOREPLACE != 0;
+    let want = Prot::from_bits(prot);
+    let mm = &sc.task.mm;
+    if flags & MAP_ANONYMOUS != 0 {
+        return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
+    }
+    // A file mapping: a private copy of the file's bytes.
+    let file = sc.task.files.get(fd)?;
+    let st = file.ops.stat()?;
+    let kind = st.st_mode & S_IFMT;
+    if !file.readable() {
+        return Err(Errno::EACCES);
+    }
+    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 && !file.writable() {
+        return Err(Errno::EACCES);
+    }
+    if kind == S_IFCHR && st.st_rdev == nix::sys::stat::makedev(1, 5) {
+        // /dev/zero: an anonymous mapping.
+        return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
+    }
+    if kind != S_IFREG {
+        return Err(Errno::ENODEV);
+    }
+    off.checked_add(len_pages).ok_or(Errno::EOVERFLOW)?;
+    let rw = Prot {
+        read: true,
+        write: true,
+        execute: false,
+    };
+    let start = mm.map_anonymous(addr, len_pages, rw, fixed, noreplace, None)?;
+    let size = st.st_size.max(0) as u64;
+    let mut buf = vec![0u8; FILL_CHUNK];
+    let mut done = 0u64;
+    let end = len.min(size.saturating_sub(off));
+    while done < end {
+        let want_n = ((end - done) as usize).min(FILL_CHUNK);
+        let n = match file.ops.pread(&mut buf[..want_n], off + done) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = mm.unmap(start, len_pages);
+                return Err(e);
+            }
+        };
+        mm.poke(start + done, &buf[..n])?;
+        done += n as u64;
+    }
+    if want != rw {
+        mm.protect(start, len_pages, want)?;
+    }
+    Ok(start)
+}
+
+/// `munmap(addr, length)`.
+pub(super) fn munmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    sc.task.mm.unmap(a[0], a[1]).map(|()| 0)
+}
+
+/// `mprotect(addr, length, prot)`.
+pub(super) fn mprotect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let prot = a[2] as u32;
+    if prot & !PROT_VALID != 0
+        || prot & (PROT_GROWSDOWN | PROT_GROWSUP) == PROT_GROWSDOWN | PROT_GROWSUP
+    {
+        return Err(Errno::EINVAL);
+    }
+    sc.task
+        .mm
+        .protect(a[0], a[1], Prot::from_bits(prot))
+        .map(|()| 0)
+}
+
+/// `brk(addr)`: returns the new break, or the old one if it cannot move.
+pub(super) fn brk(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    Ok(sc.task.mm.brk(a[0]))
+}
+
+/// `madvise(addr, length, advice)`.
+pub(super) fn madvise(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const MADV_DONTNEED: u64 = 4;
+    const MADV_FREE: u64 = 8;
+    const MADV_REMOVE: u64 = 9;
+    // NORMAL RANDOM SEQUENTIAL WILLNEED, DONTFORK DOFORK MERGEABLE UNMERGEABLE
+    // HUGEPAGE NOHUGEPAGE DONTDUMP DODUMP WIPEONFORK KEEPONFORK COLD PAGEOUT
+    // POPULATE_READ POPULATE_WRITE COLLAPSE.
+    const ACCEPTED: &[u64] = &[
+        0, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25,
+    ];
+    let (addr, len, advice) = (a[0], a[1], a[2]);
+    if addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::EINVAL)?;
+    match advice {
+        MADV_DONTNEED | MADV_FREE | MADV_REMOVE => sc.task.mm.decommit(addr, len).map(|()| 0),
+        x if ACCEPTED.contains(&x) => sc.task.mm.check_mapped(addr, len).map(|()| 0),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,117 @@
+//! System calls: the dispatcher, the table, and one file per family.
+//!
+//! Every handler has the same shape: `fn(&mut SyscallCtx, [u64; 6]) -> SysResult`.
+//! It decodes its arguments first, checks flag masks before any side effect, and
+//! touches guest memory only through the memory manager (a bad pointer is `EFAULT`).
+
+mod fd;
+mod file;
+mod identity;
+mod misc;
+mod mmap;
+mod path;
+mod read_write;
+mod signal;
+mod table;
+mod thread;
+mod time;
+
+use std::sync::Arc;
+
+use veil_abi::Errno;
+use veil_platform::{AddressSpace, Context, Registers};
+
+pub use table::{entries, Support};
+
+use crate::task::Task;
+
+/// What a handler returns: the value for `rax`, or an error (returned negated).
+pub type SysResult = Result<u64, Errno>;
+
+/// A request to leave the run loop, made by `exit` or `exit_group`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// This thread ends with the code (`exit`).
+    Thread(i32),
+    /// The whole process ends with the code (`exit_group`).
+    Group(i32),
+}
+
+/// Everything a handler may need.
+pub struct SyscallCtx<'a> {
+    /// The calling task.
+    pub task: &'a Arc<Task>,
+    /// The guest's registers (handlers like `clone` or `arch_prctl` read or change them).
+    pub regs: &'a mut Registers,
+    /// The platform context running the task.
+    pub ctx: &'a mut dyn Context,
+    /// The task's address space.
+    pub aspace: &'a Arc<dyn AddressSpace>,
+    /// Set by `exit`/`exit_group`.
+    pub exit: Option<Exit>,
+}
+
+/// Handles the system call stopped in `regs` and stores its result there.
+/// Returns an exit request if the call was `exit` or `exit_group`.
+pub fn dispatch(
+    task: &Arc<Task>,
+    regs: &mut Registers,
+    ctx: &mut dyn Context,
+    aspace: &Arc<dyn AddressSpace>,
+) -> Option<Exit> {
+    let nr = regs.syscall_nr();
+    let args = regs.syscall_args();
+    let mut sc = SyscallCtx {
+        task,
+        regs,
+        ctx,
+        aspace,
+        exit: None,
+    };
+    let result = match table::lookup(nr) {
+        Some(handler) => handler(&mut sc, args),
+        None => {
+            if !table::is_deliberate_enosys(nr) {
+                task.kernel.warn_unimplemented(nr);
+            }
+            Err(Errno::ENOSYS)
+        }
+    };
+    let raw = match result {
+        Ok(v) => v,
+        Err(e) => e.as_ret(),
+    };
+    let exit = sc.exit;
+    if task.kernel.config.strace {
+        trace(task, nr, &args, raw, exit.is_some());
+    }
+    regs.set_return(raw);
+    exit
+}
+
+/// Prints one strace line for a completed call.
+fn trace(task: &Arc<Task>, nr: u64, args: &[u64; 6], raw: u64, exited: bool) {
+    let mut line = format!(
+        "{}({:#x?}) = {}",
+        veil_abi::sysno::name(nr).unwrap_or("?"),
+        args,
+        raw as i64
+    );
+    if exited {
+        if let Some(eq) = line.rfind(" = ") {
+            line.truncate(eq);
+        }
+        line.push_str(" = ?");
+    }
+    let _guard = task.kernel.strace_lock.lock();
+    if task.tg.tasks().len() > 1 || task.tid != task.tg.tgid {
+        eprintln!("[pid {:>5}] {line}", task.tid);
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+/// Reads argument `a` as a file descriptor (the low 32 bits, as Linux does).
+fn fd_arg(a: u64) -> i32 {
+    a as i32
+}

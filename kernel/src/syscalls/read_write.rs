@@ -1,0 +1,253 @@
+//! read, write and their vector and positional forms; lseek.
+
+use veil_abi::flags::mode::{S_IFMT, S_IFREG};
+use veil_abi::flags::seek::*;
+use veil_abi::flags::signal::SIGPIPE;
+use veil_abi::structs::Iovec;
+use veil_abi::Errno;
+use veil_vfs::OpenFile;
+
+use crate::signal::{SigInfo, SI_USER};
+
+use super::{fd_arg, SysResult, SyscallCtx};
+
+/// Linux's cap on one read or write (`MAX_RW_COUNT`).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+/// Bytes moved through the sentry per host call.
+const CHUNK: usize = 1 << 20;
+/// Most iovecs in one call (`UIO_MAXIOV`).
+const UIO_MAXIOV: u64 = 1024;
+
+fn is_regular(file: &OpenFile) -> bool {
+    file.ops
+        .stat()
+        .is_ok_and(|st| st.st_mode & S_IFMT == S_IFREG)
+}
+
+/// Reads up to `count` bytes into guest memory at `buf`, at `offset` or the file
+/// position. Regular files are read until `count` or end of file; other files get one
+/// host read, which may return less.
+fn read_into(
+    sc: &SyscallCtx<'_>,
+    file: &OpenFile,
+    buf: u64,
+    count: u64,
+    offset: Option<u64>,
+) -> SysResult {
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(MAX_RW_COUNT);
+    if count == 0 {
+        return Ok(0);
+    }
+    // A bad buffer fails before any data is consumed.
+    sc.task.mm.check(buf, 1, crate::mm::Access::Write)?;
+    let regular = offset.is_some() || is_regular(file);
+    let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
+    let mut done: u64 = 0;
+    while done < count {
+        let want = ((count - done) as usize).min(bounce.len());
+        let n = match offset {
+            Some(off) => file.ops.pread(&mut bounce[..want], off + done),
+            None => file.ops.read(&mut bounce[..want]),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if let Err(e) = sc.task.mm.copy_out(buf + done, &bounce[..n]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        done += n as u64;
+        if n < want || !regular {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes up to `count` bytes from guest memory at `buf`, at `offset` or the file
+/// position, until everything is written or the file takes less.
+fn write_from(
+    sc: &SyscallCtx<'_>,
+    file: &OpenFile,
+    buf: u64,
+    count: u64,
+    offset: Option<u64>,
+) -> SysResult {
+    if !file.writable() {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(MAX_RW_COUNT);
+    if count == 0 {
+        return Ok(0);
+    }
+    let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
+    let mut done: u64 = 0;
+    while done < count {
+        let want = ((count - done) as usize).min(bounce.len());
+        if let Err(e) = sc.task.mm.copy_in(buf + done, &mut bounce[..want]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        let n = match offset {
+            Some(off) => file.ops.pwrite(&bounce[..want], off + done),
+            None => file.ops.write(&bounce[..want]),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(Errno::EPIPE) => {
+                // Writing to a pipe nobody reads: Linux raises SIGPIPE as well.
+                let info = SigInfo::kernel(SIGPIPE, SI_USER, 0);
+                crate::signal::send_to_task(sc.task, info);
+                return if done == 0 {
+                    Err(Errno::EPIPE)
+                } else {
+                    Ok(done)
+                };
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n as u64;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+fn offset_arg(a: u64) -> Result<u64, Errno> {
+    if (a as i64) < 0 {
+        Err(Errno::EINVAL)
+    } else {
+        Ok(a)
+    }
+}
+
+/// `read(fd, buf, count)`.
+pub(super) fn read(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    read_into(sc, &file, a[1], a[2], None)
+}
+
+/// `write(fd, buf, count)`.
+pub(super) fn write(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    write_from(sc, &file, a[1], a[2], None)
+}
+
+/// `pread64(fd, buf, count, offset)`.
+pub(super) fn pread64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let off = offset_arg(a[3])?;
+    read_into(sc, &file, a[1], a[2], Some(off))
+}
+
+/// `pwrite64(fd, buf, count, offset)`.
+pub(super) fn pwrite64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let off = offset_arg(a[3])?;
+    write_from(sc, &file, a[1], a[2], Some(off))
+}
+
+/// Reads and validates an iovec array.
+fn iovecs(sc: &SyscallCtx<'_>, addr: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
+    if count > UIO_MAXIOV {
+        return Err(Errno::EINVAL);
+    }
+    let mut v = vec![Iovec::default(); count as usize];
+    sc.task.mm.copy_in(addr, bytemuck::cast_slice_mut(&mut v))?;
+    let mut total: u64 = 0;
+    for iov in &v {
+        total = total.checked_add(iov.len).ok_or(Errno::EINVAL)?;
+        if total > i64::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(v)
+}
+
+fn vectored(
+    sc: &SyscallCtx<'_>,
+    fd: i32,
+    iov: u64,
+    cnt: u64,
+    offset: Option<u64>,
+    write: bool,
+) -> SysResult {
+    let file = sc.task.files.get(fd)?;
+    if (write && !file.writable()) || (!write && !file.readable()) {
+        return Err(Errno::EBADF);
+    }
+    let list = iovecs(sc, iov, cnt)?;
+    let mut done = 0u64;
+    for v in list.iter().filter(|v| v.len > 0) {
+        let off = offset.map(|o| o + done);
+        let r = if write {
+            write_from(sc, &file, v.base, v.len, off)
+        } else {
+            read_into(sc, &file, v.base, v.len, off)
+        };
+        match r {
+            Ok(n) => {
+                done += n;
+                if n < v.len {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
+/// `readv(fd, iov, iovcnt)`.
+pub(super) fn readv(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    vectored(sc, fd_arg(a[0]), a[1], a[2], None, false)
+}
+
+/// `writev(fd, iov, iovcnt)`.
+pub(super) fn writev(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    vectored(sc, fd_arg(a[0]), a[1], a[2], None, true)
+}
+
+/// `preadv(fd, iov, iovcnt, pos_l, pos_h)`.
+pub(super) fn preadv(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let off = offset_arg(a[3])?;
+    vectored(sc, fd_arg(a[0]), a[1], a[2], Some(off), false)
+}
+
+/// `pwritev(fd, iov, iovcnt, pos_l, pos_h)`.
+pub(super) fn pwritev(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let off = offset_arg(a[3])?;
+    vectored(sc, fd_arg(a[0]), a[1], a[2], Some(off), true)
+}
+
+/// `lseek(fd, offset, whence)`. Directories seek their `getdents64` cursor.
+pub(super) fn lseek(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let (offset, whence) = (a[1] as i64, a[2] as u32);
+    if whence > SEEK_HOLE {
+        return Err(Errno::EINVAL);
+    }
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    if file.ops.is_dir() {
+        let mut pos = file.dir_pos.lock();
+        let new = match whence {
+            SEEK_SET => offset,
+            SEEK_CUR => (*pos as i64).checked_add(offset).ok_or(Errno::EINVAL)?,
+            _ => return Err(Errno::EINVAL),
+        };
+        if new < 0 {
+            return Err(Errno::EINVAL);
+        }
+        *pos = new as u64;
+        return Ok(new as u64);
+    }
+    file.ops.seek(offset, whence)
+}

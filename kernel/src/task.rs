@@ -1,0 +1,163 @@
+//! A task: one guest thread, run by one sentry host thread.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex};
+use veil_platform::Interrupter;
+
+use crate::fd_table::FdTable;
+use crate::fs_context::FsContext;
+use crate::kernel::Kernel;
+use crate::mm::MemoryManager;
+use crate::signal::SigQueue;
+use crate::thread_group::ThreadGroup;
+
+/// How a blocking wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockResult {
+    /// Another task woke it (futex wake).
+    Woken,
+    /// The deadline passed.
+    TimedOut,
+    /// It was interrupted: a signal to handle, or the thread group is exiting.
+    Interrupted,
+}
+
+#[derive(Default)]
+struct BlockState {
+    woken: bool,
+    /// Set by [`Task::interrupt`]; cleared by the run loop once it has looked at
+    /// pending signals and exit requests.
+    attention: bool,
+}
+
+/// A guest thread. Shared (`Arc`) so that other tasks can wake, interrupt or signal
+/// it; the registers and platform context are owned by its run loop, not stored here.
+pub struct Task {
+    /// Thread id (in the sandbox's pid namespace).
+    pub tid: i32,
+    /// The thread group (process).
+    pub tg: Arc<ThreadGroup>,
+    /// The kernel.
+    pub kernel: Arc<Kernel>,
+    /// The address space (shared with `CLONE_VM`).
+    pub mm: Arc<MemoryManager>,
+    /// The descriptor table (shared with `CLONE_FILES`).
+    pub files: Arc<FdTable>,
+    /// Working directory and umask (shared with `CLONE_FS`).
+    pub fs: Arc<FsContext>,
+    /// Blocked signals (bit `n-1` for signal `n`).
+    pub signal_mask: AtomicU64,
+    /// Thread-directed pending signals.
+    pub pending: Mutex<SigQueue>,
+    /// `set_tid_address`/`CLONE_CHILD_CLEARTID`: zeroed and woken at exit.
+    pub clear_child_tid: AtomicU64,
+    /// `set_robust_list` head and length.
+    pub robust_list: Mutex<(u64, u64)>,
+    /// Alternate signal stack (`sigaltstack`): (sp, flags, size).
+    pub alt_stack: Mutex<(u64, i32, u64)>,
+    block: Mutex<BlockState>,
+    block_cv: Condvar,
+    interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
+}
+
+impl Task {
+    /// A new task; not yet running.
+    pub fn new(
+        tid: i32,
+        tg: Arc<ThreadGroup>,
+        kernel: Arc<Kernel>,
+        mm: Arc<MemoryManager>,
+        files: Arc<FdTable>,
+        fs: Arc<FsContext>,
+        signal_mask: u64,
+    ) -> Arc<Task> {
+        Arc::new(Task {
+            tid,
+            tg,
+            kernel,
+            mm,
+            files,
+            fs,
+            signal_mask: AtomicU64::new(signal_mask),
+            pending: Mutex::new(SigQueue::default()),
+            clear_child_tid: AtomicU64::new(0),
+            robust_list: Mutex::new((0, 0)),
+            alt_stack: Mutex::new((0, 2, 0)),
+            block: Mutex::new(BlockState::default()),
+            block_cv: Condvar::new(),
+            interrupter: Mutex::new(None),
+        })
+    }
+
+    /// Records the platform interrupter of the context now running this task.
+    pub fn set_interrupter(&self, i: Arc<dyn Interrupter>) {
+        *self.interrupter.lock() = Some(i);
+    }
+
+    /// Demands the task's attention: wakes it from a blocking wait with
+    /// [`BlockResult::Interrupted`] and stops its guest code, so that its run loop
+    /// looks at pending signals and exit requests.
+    pub fn interrupt(&self) {
+        self.block.lock().attention = true;
+        self.block_cv.notify_all();
+        if let Some(i) = self.interrupter.lock().as_ref() {
+            i.interrupt();
+        }
+    }
+
+    /// Clears the attention flag; the run loop calls it before it checks what needs
+    /// attention, so an interrupt that arrives afterwards is not lost.
+    pub fn clear_attention(&self) {
+        self.block.lock().attention = false;
+    }
+
+    /// Starts a wait that [`Task::wake`] may end; call before publishing the task to
+    /// a wait queue.
+    pub fn prepare_block(&self) {
+        self.block.lock().woken = false;
+    }
+
+    /// Ends a wait started with [`Task::prepare_block`].
+    pub fn wake(&self) {
+        self.block.lock().woken = true;
+        self.block_cv.notify_all();
+    }
+
+    /// Blocks until woken, interrupted or `deadline`.
+    pub fn block(&self, deadline: Option<Instant>) -> BlockResult {
+        let mut st = self.block.lock();
+        loop {
+            if st.woken {
+                return BlockResult::Woken;
+            }
+            if st.attention {
+                return BlockResult::Interrupted;
+            }
+            match deadline {
+                Some(d) => {
+                    if self.block_cv.wait_until(&mut st, d).timed_out()
+                        && !st.woken
+                        && !st.attention
+                    {
+                        return BlockResult::TimedOut;
+                    }
+                }
+                None => self.block_cv.wait(&mut st),
+            }
+        }
+    }
+
+    /// Sleeps until `deadline` unless interrupted first.
+    pub fn sleep_until(&self, deadline: Instant) -> BlockResult {
+        self.prepare_block();
+        self.block(Some(deadline))
+    }
+
+    /// The blocked-signal mask.
+    pub fn mask(&self) -> u64 {
+        self.signal_mask.load(Ordering::SeqCst)
+    }
+}

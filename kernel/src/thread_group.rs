@@ -1,0 +1,153 @@
+//! A thread group: a guest process.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use veil_abi::structs::{Rlimit, SigAction};
+
+use crate::signal::{SigInfo, SigQueue};
+use crate::task::Task;
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// `exit`/`exit_group` with this code (low 8 bits significant).
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}
+
+impl ExitStatus {
+    /// The status a shell reports: the code, or 128 + the signal.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(c) => c & 0xff,
+            ExitStatus::Signaled(s) => 128 + s,
+        }
+    }
+}
+
+struct TgState {
+    /// Live tasks.
+    tasks: Vec<Arc<Task>>,
+    /// Set once the group is exiting (by `exit_group`, a fatal signal, or the last
+    /// thread's `exit`).
+    exit: Option<ExitStatus>,
+}
+
+/// A process: the threads sharing a tgid, signal actions and resource limits.
+///
+/// Lock order: `state` before any task's locks; `actions` and `rlimits` are leaves.
+pub struct ThreadGroup {
+    /// Process id.
+    pub tgid: i32,
+    /// Parent's process id (0 for the sandbox's init).
+    pub ppid: i32,
+    /// Guest path of the executable (`/proc/self/exe`).
+    pub exe: Mutex<Vec<u8>>,
+    /// Signal actions, index `sig - 1`.
+    pub actions: Mutex<[SigAction; 64]>,
+    /// Resource limits, index `RLIMIT_*`.
+    pub rlimits: Mutex<[Rlimit; 16]>,
+    /// Process-directed pending signals.
+    pub pending: Mutex<SigQueue>,
+    state: Mutex<TgState>,
+    /// Notified when the last task leaves.
+    done: parking_lot::Condvar,
+}
+
+impl ThreadGroup {
+    /// A new, empty process.
+    pub fn new(tgid: i32, ppid: i32, exe: Vec<u8>, rlimits: [Rlimit; 16]) -> Arc<ThreadGroup> {
+        Arc::new(ThreadGroup {
+            tgid,
+            ppid,
+            exe: Mutex::new(exe),
+            actions: Mutex::new([SigAction::default(); 64]),
+            rlimits: Mutex::new(rlimits),
+            pending: Mutex::new(SigQueue::default()),
+            state: Mutex::new(TgState {
+                tasks: Vec::new(),
+                exit: None,
+            }),
+            done: parking_lot::Condvar::new(),
+        })
+    }
+
+    /// Adds a task; fails (returns false) if the group is already exiting.
+    pub fn add_task(&self, task: Arc<Task>) -> bool {
+        let mut st = self.state.lock();
+        if st.exit.is_some() {
+            return false;
+        }
+        st.tasks.push(task);
+        true
+    }
+
+    /// Removes a task that has finished. If it was the last, the group ends with
+    /// `status_if_last` unless an exit status was already set.
+    pub fn remove_task(&self, tid: i32, status_if_last: ExitStatus) {
+        let mut st = self.state.lock();
+        st.tasks.retain(|t| t.tid != tid);
+        if st.tasks.is_empty() {
+            st.exit.get_or_insert(status_if_last);
+            self.done.notify_all();
+        }
+    }
+
+    /// Starts exiting the whole group with `status` (first caller wins) and interrupts
+    /// every task so that each leaves its run loop.
+    pub fn begin_exit(&self, status: ExitStatus) {
+        let tasks = {
+            let mut st = self.state.lock();
+            st.exit.get_or_insert(status);
+            st.tasks.clone()
+        };
+        for t in tasks {
+            t.interrupt();
+        }
+    }
+
+    /// Whether the group is exiting.
+    pub fn exiting(&self) -> bool {
+        self.state.lock().exit.is_some()
+    }
+
+    /// The task with thread id `tid`, if alive.
+    pub fn task(&self, tid: i32) -> Option<Arc<Task>> {
+        self.state
+            .lock()
+            .tasks
+            .iter()
+            .find(|t| t.tid == tid)
+            .cloned()
+    }
+
+    /// All live tasks.
+    pub fn tasks(&self) -> Vec<Arc<Task>> {
+        self.state.lock().tasks.clone()
+    }
+
+    /// Waits until every task has left, and returns how the group ended.
+    pub fn wait_done(&self) -> ExitStatus {
+        let mut st = self.state.lock();
+        while !st.tasks.is_empty() || st.exit.is_none() {
+            self.done.wait(&mut st);
+        }
+        st.exit.unwrap_or(ExitStatus::Exited(0))
+    }
+
+    /// Queues process-directed signal `info` and interrupts a task that does not
+    /// block it (if none, it stays pending until one unblocks it).
+    pub fn send_signal(&self, info: SigInfo) {
+        self.pending.lock().push(info);
+        let bit = veil_abi::flags::signal::bit(info.signo);
+        let tasks = self.tasks();
+        if let Some(t) = tasks
+            .iter()
+            .find(|t| t.mask() & bit == 0 || info.signo == veil_abi::flags::signal::SIGKILL)
+        {
+            t.interrupt();
+        }
+    }
+}

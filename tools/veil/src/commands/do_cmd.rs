@@ -1,0 +1,173 @@
+//! `veil do [--platform=ptrace] [--strace] [--debug-log=FILE] -- CMD ARGS…`
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use nix::sys::signal::{SigSet, Signal};
+use veil_kernel::signal::{SigInfo, SI_USER};
+use veil_kernel::{ExitStatus, Kernel, KernelConfig, StartError};
+use veil_memmap::MemoryFile;
+use veil_platform::ptrace::PtracePlatform;
+use veil_platform::Platform;
+
+/// Virtual size of the memory file: the most guest memory a sandbox can use.
+const MEMORY_FILE_SIZE: u64 = 64 << 30;
+/// Host signals forwarded to the guest's first process.
+const FORWARDED: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+/// Platforms `--platform` accepts.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PlatformKind {
+    /// PTRACE_SYSEMU: every guest syscall stops the stub for the sentry.
+    Ptrace,
+}
+
+/// Arguments of `veil do`.
+#[derive(Args, Debug)]
+pub struct DoArgs {
+    /// How guest code runs.
+    #[arg(long, value_enum, default_value = "ptrace")]
+    platform: PlatformKind,
+    /// Print every guest system call on stderr, as strace does.
+    #[arg(long)]
+    strace: bool,
+    /// Write the sentry's debug log to FILE.
+    #[arg(long, value_name = "FILE")]
+    debug_log: Option<PathBuf>,
+    /// The program and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    command: Vec<OsString>,
+}
+
+/// Finds `cmd` as a shell would: a path if it contains `/`, else the first match in
+/// `PATH`. Returns `None` when nothing by that name exists.
+fn resolve(cmd: &Path) -> Option<PathBuf> {
+    if cmd.as_os_str().as_bytes().contains(&b'/') {
+        return Some(cmd.to_path_buf());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let candidates: Vec<PathBuf> = std::env::split_paths(&path)
+        .map(|d| d.join(cmd))
+        .filter(|p| p.is_file())
+        .collect();
+    candidates
+        .iter()
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+        })
+        .or(candidates.first())
+        .cloned()
+}
+
+fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("veil do: {msg}");
+    ExitCode::from(code)
+}
+
+/// Runs `veil do`.
+pub fn run(args: DoArgs) -> ExitCode {
+    if let Err(e) = crate::logging::init(args.debug_log.as_deref()) {
+        return fail(e, 125);
+    }
+    let cmd = PathBuf::from(&args.command[0]);
+    let Some(path) = resolve(&cmd) else {
+        return fail(format!("{}: command not found", cmd.display()), 127);
+    };
+    let abs = if path.is_absolute() {
+        path
+    } else {
+        match std::env::current_dir() {
+            Ok(d) => d.join(path),
+            Err(e) => return fail(format!("cannot read the working directory: {e}"), 125),
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let envp: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            kv
+        })
+        .collect();
+
+    // Forwarded signals are taken by one thread with sigwait; block them before any
+    // other thread exists so that every sentry thread inherits the mask.
+    let mut forwarded = SigSet::empty();
+    for s in FORWARDED {
+        forwarded.add(s);
+    }
+    if let Err(e) = forwarded.thread_block() {
+        return fail(format!("cannot block signals: {e}"), 125);
+    }
+
+    let memory = match MemoryFile::new(MEMORY_FILE_SIZE) {
+        Ok(m) => Arc::new(m),
+        Err(e) => return fail(e, 125),
+    };
+    let platform: Arc<dyn Platform> = match args.platform {
+        PlatformKind::Ptrace => match PtracePlatform::new(memory.fd()) {
+            Ok(p) => Arc::new(p),
+            Err(e) => return fail(e, 125),
+        },
+    };
+    let hostname = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    let config = KernelConfig {
+        strace: args.strace,
+        hostname,
+    };
+    let kernel = match Kernel::new(platform, memory, config) {
+        Ok(k) => k,
+        Err(e) => return fail(e, 125),
+    };
+    let tg = match kernel.start(
+        abs.as_os_str().as_bytes(),
+        &argv,
+        &envp,
+        cwd.as_os_str().as_bytes(),
+    ) {
+        Ok(tg) => tg,
+        Err(StartError::Exec {
+            path,
+            reason,
+            errno,
+        }) => {
+            let code = if errno == veil_abi::Errno::ENOENT {
+                127
+            } else {
+                126
+            };
+            return fail(format!("{path}: {reason}"), code);
+        }
+        Err(e) => return fail(e, 125),
+    };
+    let forward_to = tg.clone();
+    let _ = std::thread::Builder::new()
+        .name("veil-signals".into())
+        .spawn(move || loop {
+            if let Ok(sig) = forwarded.wait() {
+                forward_to.send_signal(SigInfo::user(sig as u32, SI_USER, 0));
+            }
+        });
+    let status = tg.wait_done();
+    ExitCode::from(match status {
+        ExitStatus::Exited(c) => (c & 0xff) as u8,
+        ExitStatus::Signaled(s) => (128 + s) as u8,
+    })
+}

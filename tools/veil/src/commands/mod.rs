@@ -1,0 +1,4 @@
+//! One file per command.
+
+pub mod do_cmd;
+pub mod syscalls;
