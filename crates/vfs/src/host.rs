@@ -206,7 +206,7 @@ impl FromGuestBytes for std::ffi::OsStr {
 }
 
 fn is_procfs(fd: &OwnedFd) -> bool {
-    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type().0 as i64 == PROC_SUPER_MAGIC)
+    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type().0 == PROC_SUPER_MAGIC)
 }
 
 /// Converts a host `stat` to the guest's.

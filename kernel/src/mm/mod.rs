@@ -109,7 +109,7 @@ impl MemoryManager {
         }
         let mut st = self.state.lock();
         let start = if fixed || noreplace {
-            if addr % PAGE_SIZE != 0 {
+            if !addr.is_multiple_of(PAGE_SIZE) {
                 return Err(Errno::EINVAL);
             }
             let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
@@ -144,7 +144,7 @@ impl MemoryManager {
 
     /// Removes every mapping in `[addr, addr+len)` (`munmap`).
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(Errno::EINVAL);
         }
         let len = page_up(len).ok_or(Errno::EINVAL)?;
@@ -171,7 +171,7 @@ impl MemoryManager {
     /// Changes the protection of `[addr, addr+len)` (`mprotect`). Every page of the
     /// range must be mapped, else `ENOMEM` and nothing changes.
     pub fn protect(&self, addr: u64, len: u64, prot: Prot) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         let len = page_up(len).ok_or(Errno::ENOMEM)?;
@@ -404,7 +404,7 @@ impl MemoryManager {
     /// The 32-bit word at `addr` as an atomic in the memory file, and its memory-file
     /// offset (the futex key). `EFAULT` if unreadable, `EINVAL` if misaligned.
     pub fn futex_word(&self, addr: u64) -> Result<(u64, &std::sync::atomic::AtomicU32), Errno> {
-        if addr % 4 != 0 {
+        if !addr.is_multiple_of(4) {
             return Err(Errno::EINVAL);
         }
         let st = self.state.lock();

@@ -150,7 +150,7 @@ pub(super) fn clone(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn clone3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (addr, size) = (a[0], a[1]);
     let full = std::mem::size_of::<CloneArgs>() as u64;
-    if size < CLONE_ARGS_SIZE_VER0 || size > veil_abi::PAGE_SIZE {
+    if !(CLONE_ARGS_SIZE_VER0..=veil_abi::PAGE_SIZE).contains(&size) {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; size as usize];

@@ -168,7 +168,7 @@ unsafe fn unregister_rseq() {
 /// # Safety
 /// Must be called only in a freshly forked child, never in the sentry.
 unsafe fn stub_child(memory_fd: i32, code: &[u8]) -> ! {
-    // SAFETY (whole body): raw system calls on our own process; `code` is readable
+    // SAFETY: (whole body) raw system calls on our own process; `code` is readable
     // memory inherited from the parent, the destination is a fresh anonymous mapping.
     unsafe {
         // Die with the thread that traces us even before tracing options are set.

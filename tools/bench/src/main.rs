@@ -1,1 +1,322 @@
-fn main() {}
+//! `veil-bench --veil PATH`: each operation natively (or at its floor) and
+//! under Veil in the same run, with the ratio.
+//!
+//! Rows:
+//! - getpid round trip: the guest's `syscall(SYS_getpid)` under `veil do`
+//!   (tests/programs/getpid_loop.c) against the floor for any ptrace
+//!   sentry, a raw PTRACE_SYSEMU + waitpid + GETREGS + SETREGS round trip
+//!   that veil-bench measures itself with a tracee of its own;
+//! - getpid vs native: the same guest number against getpid on the host;
+//! - startup: median wall time of `veil do -- hello` against running
+//!   `hello` natively (tests/programs/hello.c).
+//!
+//! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
+//! tracee, veil and veil's guests (which inherit the affinity) all share it:
+//! the floor and veil pay the same tracer/tracee context switches.
+//!
+//! The closing `check:` lines compare against the project's targets; they
+//! are informational and the exit status is 0 whichever way they go. It is
+//! 1 when something other than veil fails (gcc, the floor, a native run) and
+//! 2 for a bad command line.
+
+mod floor;
+mod programs;
+mod run;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+use nix::unistd::Pid;
+
+/// Target: a guest getpid costs at most this many times the ptrace floor.
+const GETPID_RATIO_TARGET: f64 = 1.30;
+/// Target: `veil do -- hello` takes at most this many milliseconds.
+const STARTUP_MS_TARGET: f64 = 20.0;
+/// Time limit for one getpid_loop run.
+const GETPID_LIMIT: Duration = Duration::from_secs(300);
+/// Time limit for one hello run.
+const STARTUP_LIMIT: Duration = Duration::from_secs(30);
+
+const USAGE: &str = "usage: veil-bench --veil PATH [--iterations N] [--repeats N] \
+[--startup-runs N] [--no-pin]
+
+  --veil PATH         the veil binary to measure
+  --iterations N      getpid calls per timed batch, guest and floor alike (100000)
+  --repeats N         timed batches per getpid figure; the median is shown (5)
+  --startup-runs N    runs per startup figure; the median is shown (20)
+  --no-pin            leave the CPU affinity alone instead of pinning to one CPU";
+
+/// Command line.
+struct Args {
+    /// The veil binary to measure.
+    veil: PathBuf,
+    /// getpid calls per timed batch, in the guest and at the floor alike.
+    iterations: u64,
+    /// Timed batches per getpid figure; the median is reported.
+    repeats: u64,
+    /// Runs per startup figure; the median is reported.
+    startup_runs: u64,
+    /// Leave the CPU affinity alone instead of pinning everything to one CPU.
+    no_pin: bool,
+}
+
+impl Args {
+    /// Parses `--flag VALUE` and `--flag=VALUE` forms; `Err` is the message.
+    fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut veil = None;
+        let mut args = Args {
+            veil: PathBuf::new(),
+            iterations: 100_000,
+            repeats: 5,
+            startup_runs: 20,
+            no_pin: false,
+        };
+        while let Some(arg) = argv.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) => (f.to_string(), Some(v.to_string())),
+                None => (arg.clone(), None),
+            };
+            if flag == "--no-pin" && inline.is_none() {
+                args.no_pin = true;
+                continue;
+            }
+            if flag == "-h" || flag == "--help" {
+                return Err(String::new());
+            }
+            let known = ["--veil", "--iterations", "--repeats", "--startup-runs"];
+            if !known.contains(&flag.as_str()) {
+                return Err(format!("unknown argument {arg}"));
+            }
+            let value = inline
+                .or_else(|| argv.next())
+                .ok_or_else(|| format!("{flag} needs a value"))?;
+            if flag == "--veil" {
+                veil = Some(PathBuf::from(value));
+                continue;
+            }
+            let count = value
+                .parse::<u64>()
+                .ok()
+                .filter(|&v| v > 0)
+                .ok_or_else(|| format!("{flag} {value}: not a positive number"))?;
+            match flag.as_str() {
+                "--iterations" => args.iterations = count,
+                "--repeats" => args.repeats = count,
+                _ => args.startup_runs = count,
+            }
+        }
+        args.veil = veil.ok_or("--veil PATH is required")?;
+        Ok(args)
+    }
+}
+
+/// The median of a non-empty list.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+/// Pins this process (and so everything it starts) to the first CPU it may
+/// run on; returns that CPU.
+fn pin_to_one_cpu() -> Result<usize, String> {
+    let me = Pid::from_raw(0);
+    let allowed = sched_getaffinity(me).map_err(|e| format!("sched_getaffinity: {e}"))?;
+    let cpu = (0..CpuSet::count())
+        .find(|&c| allowed.is_set(c).unwrap_or(false))
+        .ok_or("no CPU in this process's affinity mask")?;
+    let mut one = CpuSet::new();
+    one.set(cpu)
+        .map_err(|e| format!("CpuSet::set({cpu}): {e}"))?;
+    sched_setaffinity(me, &one).map_err(|e| format!("sched_setaffinity(CPU {cpu}): {e}"))?;
+    Ok(cpu)
+}
+
+/// Runs `cmd` (a getpid_loop) and parses its `ns_per_call=`.
+fn getpid_ns(cmd: &mut Command, what: &str) -> Result<f64, String> {
+    let done = run::run(cmd, GETPID_LIMIT)?;
+    done.check_success(what)?;
+    done.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ns_per_call="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("{what}: no ns_per_call=<float> in its output"))
+}
+
+/// The median of `repeats` getpid_loop runs.
+fn getpid_median(make: &dyn Fn() -> Command, repeats: u64, what: &str) -> Result<f64, String> {
+    let mut ns = Vec::new();
+    for _ in 0..repeats {
+        ns.push(getpid_ns(&mut make(), what)?);
+    }
+    Ok(median(&ns))
+}
+
+/// The median wall time in ms of `runs` runs of `make()`, each of which
+/// must exit 0 and print "hello, world".
+fn startup_ms(make: &dyn Fn() -> Command, runs: u64, what: &str) -> Result<f64, String> {
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        let done = run::run(&mut make(), STARTUP_LIMIT)?;
+        done.check_success(what)?;
+        if done.stdout != "hello, world\n" {
+            return Err(format!("{what}: printed {:?}, not hello", done.stdout));
+        }
+        ms.push(done.elapsed.as_secs_f64() * 1e3);
+    }
+    Ok(median(&ms))
+}
+
+/// One line of the table.
+fn row(name: &str, base: f64, unit: &str, veil: &Result<f64, String>) {
+    match veil {
+        Ok(v) => println!(
+            "{name:<28} {base:>12.2} {unit:<2} {v:>12.2} {unit:<2} {:>8.2}",
+            v / base
+        ),
+        Err(_) => println!(
+            "{name:<28} {base:>12.2} {unit:<2} {:>15} {:>8}",
+            "error", "-"
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("veil-bench: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.veil.is_file() {
+        eprintln!("veil-bench: --veil {}: no such file", args.veil.display());
+        return ExitCode::from(2);
+    }
+    match bench(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("veil-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench(args: &Args) -> Result<(), String> {
+    let pinned = if args.no_pin {
+        None
+    } else {
+        Some(pin_to_one_cpu()?)
+    };
+    let sources = programs::find_sources()?;
+    let built = programs::build(&sources, &["getpid_loop", "hello"])?;
+    let getpid_loop = built.path("getpid_loop");
+    let hello = built.path("hello");
+    let n = args.iterations.to_string();
+
+    // First, while veil-bench has a single thread: the floor forks.
+    let floor = floor::measure(args.iterations as usize, args.repeats as usize)?;
+    let floor_regs = median(&floor.with_regs);
+    let floor_bare = median(&floor.bare);
+
+    let native_getpid = getpid_median(
+        &|| {
+            let mut c = Command::new(&getpid_loop);
+            c.arg(&n);
+            c
+        },
+        args.repeats,
+        "native getpid_loop",
+    )?;
+    let veil_getpid = getpid_median(
+        &|| {
+            let mut c = Command::new(&args.veil);
+            c.arg("do").arg("--").arg(&getpid_loop).arg(&n);
+            c
+        },
+        args.repeats,
+        "veil do -- getpid_loop",
+    );
+    let native_startup = startup_ms(&|| Command::new(&hello), args.startup_runs, "native hello")?;
+    let veil_startup = startup_ms(
+        &|| {
+            let mut c = Command::new(&args.veil);
+            c.arg("do").arg("--").arg(&hello);
+            c
+        },
+        args.startup_runs,
+        "veil do -- hello",
+    );
+
+    println!(
+        "veil-bench: {}; getpid: median of {} batches of {} calls; startup: median of {} runs",
+        args.veil.display(),
+        args.repeats,
+        args.iterations,
+        args.startup_runs
+    );
+    match pinned {
+        Some(cpu) => {
+            println!("pinning: veil-bench, its ptrace tracee, veil and its guests all on CPU {cpu}")
+        }
+        None => println!("pinning: none (--no-pin)"),
+    }
+    println!();
+    println!(
+        "{:<28} {:>15} {:>15} {:>8}",
+        "operation", "native/floor", "veil", "ratio"
+    );
+    row("getpid round trip (floor)", floor_regs, "ns", &veil_getpid);
+    row("getpid (vs native)", native_getpid, "ns", &veil_getpid);
+    row("startup", native_startup, "ms", &veil_startup);
+    println!();
+    println!(
+        "floor: raw PTRACE_SYSEMU + waitpid + GETREGS + SETREGS, measured by veil-bench \
+         ({floor_bare:.2} ns without GETREGS/SETREGS)"
+    );
+    println!("native getpid: {native_getpid:.2} ns");
+    for (what, result) in [
+        ("veil getpid", &veil_getpid),
+        ("veil startup", &veil_startup),
+    ] {
+        if let Err(e) = result {
+            println!("{what}: error: {e}");
+        }
+    }
+    println!();
+    match &veil_getpid {
+        Ok(v) => {
+            let ratio = v / floor_regs;
+            let verdict = if ratio <= GETPID_RATIO_TARGET {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            println!("check: getpid ratio {ratio:.2} <= {GETPID_RATIO_TARGET:.2}: {verdict}");
+        }
+        Err(_) => println!("check: getpid ratio n/a <= {GETPID_RATIO_TARGET:.2}: FAIL"),
+    }
+    match &veil_startup {
+        Ok(ms) => {
+            let verdict = if *ms <= STARTUP_MS_TARGET {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            println!("check: startup {ms:.2} ms <= {STARTUP_MS_TARGET:.0} ms: {verdict}");
+        }
+        Err(_) => println!("check: startup n/a ms <= {STARTUP_MS_TARGET:.0} ms: FAIL"),
+    }
+    Ok(())
+}
