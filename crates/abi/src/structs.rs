@@ -243,6 +243,27 @@ pub struct Tms {
     pub tms_cstime: i64,
 }
 
+/// `struct statfs` of x86_64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+
+/// `ST_RDONLY` in `Statfs::f_flags`.
+pub const ST_RDONLY: i64 = 1;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +279,6 @@ mod tests {
         assert_eq!(size_of::<Sysinfo>(), 112);
         assert_eq!(size_of::<CloneArgs>(), 88);
         assert_eq!(size_of::<Rusage>(), 144);
+        assert_eq!(size_of::<Statfs>(), 120);
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use veil_abi::structs::{KernelTermios, Stat, Statx, Winsize};
+use veil_abi::structs::{KernelTermios, Stat, Statfs, Statx, Winsize};
 use veil_abi::Errno;
 
 /// One directory entry as `getdents64` reports it.
@@ -55,6 +55,23 @@ pub trait FileOps: Send + Sync {
     /// and the cursor after each. Not a directory: `ENOTDIR`.
     fn read_dir(&self, _pos: u64) -> Result<Vec<(DirEntry, u64)>, Errno> {
         Err(Errno::ENOTDIR)
+    }
+
+    /// `fstatfs`: the file system the file is on.
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        Err(Errno::ENOSYS)
+    }
+
+    /// `fgetxattr`: the value of attribute `name` copied into `buf`, or, with an empty
+    /// `buf`, only its size. `ERANGE` if `buf` is too small, `ENODATA` if absent.
+    fn getxattr(&self, _name: &[u8], _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// `flistxattr`: the NUL-separated attribute names into `buf` (an empty `buf` asks
+    /// for the size).
+    fn listxattr(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Ok(0)
     }
 
     /// `TCGETS`.

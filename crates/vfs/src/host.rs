@@ -14,7 +14,7 @@ use nix::sys::stat::{FileStat, Mode};
 
 use parking_lot::Mutex;
 use veil_abi::flags::{mode::*, open::*};
-use veil_abi::structs::{KernelTermios, Stat, Statx, StatxTimestamp, Winsize};
+use veil_abi::structs::{KernelTermios, Stat, Statfs, Statx, StatxTimestamp, Winsize, ST_RDONLY};
 use veil_abi::Errno;
 
 use crate::file::{DirEntry, FileOps};
@@ -147,6 +147,23 @@ impl HostFs {
     pub fn stat(&self, at: Anchor<'_>, path: &[u8], follow: bool) -> Result<Stat, Errno> {
         let nofollow = if follow { 0 } else { O_NOFOLLOW };
         self.open(at, path, O_PATH | nofollow)?.stat()
+    }
+
+    /// Opens `path` so that its extended attributes can be read (`getxattr` needs a
+    /// real, non-`O_PATH` descriptor). A symlink with `follow == false` has none we
+    /// can read: `Ok(None)`.
+    pub fn open_for_xattr(
+        &self,
+        at: Anchor<'_>,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<Option<HostFile>, Errno> {
+        let nofollow = if follow { 0 } else { O_NOFOLLOW };
+        match self.open(at, path, O_RDONLY | O_NONBLOCK | nofollow) {
+            Ok(f) => Ok(Some(f)),
+            Err(Errno::ELOOP) if !follow => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `readlinkat`.
@@ -336,7 +353,57 @@ impl HostFile {
     }
 }
 
+/// Converts a raw host return value of an xattr call.
+fn xattr_result(r: isize) -> Result<usize, Errno> {
+    if r < 0 {
+        Err(errno(nix::Error::last()))
+    } else {
+        Ok(r as usize)
+    }
+}
+
 impl FileOps for HostFile {
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        let s = nix::sys::statfs::fstatfs(&self.fd).map_err(errno)?;
+        Ok(Statfs {
+            f_type: s.filesystem_type().0,
+            f_bsize: s.block_size(),
+            f_blocks: s.blocks(),
+            f_bfree: s.blocks_free(),
+            f_bavail: s.blocks_available(),
+            f_files: s.files(),
+            f_ffree: s.files_free(),
+            f_fsid: [0; 2],
+            f_namelen: s.maximum_name_length(),
+            f_frsize: s.block_size(),
+            // The guest sees the host read-only.
+            f_flags: s.flags().bits() as i64 | ST_RDONLY,
+            f_spare: [0; 4],
+        })
+    }
+
+    fn getxattr(&self, name: &[u8], buf: &mut [u8]) -> Result<usize, Errno> {
+        let name = std::ffi::CString::new(name).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: `name` is NUL-terminated; the host writes at most `buf.len()` bytes
+        // into `buf` (none when the length is 0, where the pointer may be dangling).
+        let r = unsafe {
+            libc::fgetxattr(
+                self.fd.as_raw_fd(),
+                name.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        xattr_result(r)
+    }
+
+    fn listxattr(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        // SAFETY: the host writes at most `buf.len()` bytes into `buf`.
+        let r =
+            unsafe { libc::flistxattr(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        xattr_result(r)
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if self.kind == S_IFDIR {
             return Err(Errno::EISDIR);

@@ -120,3 +120,23 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         _ => Err(Errno::ENOTTY),
     }
 }
+
+/// `fadvise64(fd, offset, len, advice)`: validated; the advice itself changes nothing
+/// Veil does (reads go to the host, which has its own page cache).
+pub(super) fn fadvise64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if a[3] > 5 {
+        return Err(Errno::EINVAL);
+    }
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let st = file.ops.stat()?;
+    if st.st_mode & veil_abi::flags::mode::S_IFMT == veil_abi::flags::mode::S_IFIFO {
+        return Err(Errno::ESPIPE);
+    }
+    if (a[2] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}

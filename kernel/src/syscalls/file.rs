@@ -307,3 +307,22 @@ pub(super) fn umask(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     *m = (a[0] as u32) & 0o777;
     Ok(u64::from(old))
 }
+
+/// `statfs(path, buf)`.
+pub(super) fn statfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let path = read_path(sc, a[0])?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let host = walk_from(sc, AT_FDCWD, &path, |at| {
+        sc.task.kernel.host_fs.open(at, &path, O_PATH)
+    })?;
+    let st = veil_vfs::FileOps::statfs(&host)?;
+    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+}
+
+/// `fstatfs(fd, buf)`.
+pub(super) fn fstatfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let st = sc.task.files.get(fd_arg(a[0]))?.ops.statfs()?;
+    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+}

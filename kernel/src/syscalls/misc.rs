@@ -151,3 +151,21 @@ pub(super) fn sched_yield(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
     std::thread::yield_now();
     Ok(0)
 }
+
+/// `sysinfo(info)`: uptime of the sandbox, the host's memory figures, the sandbox's
+/// thread count.
+pub(super) fn sysinfo(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let host = nix::sys::sysinfo::sysinfo().map_err(|e| Errno(e as i32))?;
+    let info = veil_abi::structs::Sysinfo {
+        uptime: sc.task.kernel.boot.elapsed().as_secs() as i64,
+        loads: [0; 3],
+        totalram: host.ram_total(),
+        freeram: host.ram_unused(),
+        totalswap: host.swap_total(),
+        freeswap: host.swap_free(),
+        procs: sc.task.tg.tasks().len() as u16,
+        mem_unit: 1,
+        ..Default::default()
+    };
+    sc.task.mm.write_obj(a[0], &info).map(|()| 0)
+}

@@ -5,7 +5,7 @@
 use veil_abi::sysno::*;
 
 use super::{
-    fd, file, identity, misc, mmap, read_write, signal, thread, time, SysResult, SyscallCtx,
+    fd, file, identity, misc, mmap, read_write, signal, thread, time, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -126,6 +126,22 @@ syscall_table! {
     SYS_SCHED_GETAFFINITY => misc::sched_getaffinity, Full;
     SYS_SCHED_SETAFFINITY => misc::sched_setaffinity, Partial("validated and accepted; the sentry places threads itself");
     SYS_SCHED_YIELD => misc::sched_yield, Full;
+    SYS_SYSINFO => misc::sysinfo, Partial("memory figures are the host's; load averages are zero");
+    SYS_STATFS => file::statfs, Partial("the host file system's figures, always flagged read-only (ST_RDONLY)");
+    SYS_FSTATFS => file::fstatfs, Partial("the host file system's figures, always flagged read-only (ST_RDONLY)");
+    SYS_FADVISE64 => fd::fadvise64, Full;
+    SYS_GETXATTR => xattr::getxattr, Full;
+    SYS_LGETXATTR => xattr::lgetxattr, Partial("attributes of a symlink itself read as absent");
+    SYS_FGETXATTR => xattr::fgetxattr, Full;
+    SYS_LISTXATTR => xattr::listxattr, Full;
+    SYS_LLISTXATTR => xattr::llistxattr, Partial("attributes of a symlink itself read as absent");
+    SYS_FLISTXATTR => xattr::flistxattr, Full;
+    SYS_SETXATTR => xattr::setxattr, Partial(RO_FS);
+    SYS_LSETXATTR => xattr::lsetxattr, Partial(RO_FS);
+    SYS_FSETXATTR => xattr::fsetxattr, Partial(RO_FS);
+    SYS_REMOVEXATTR => xattr::removexattr, Partial(RO_FS);
+    SYS_LREMOVEXATTR => xattr::lremovexattr, Partial(RO_FS);
+    SYS_FREMOVEXATTR => xattr::fremovexattr, Partial(RO_FS);
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.
