@@ -15,6 +15,7 @@ mod signal;
 mod table;
 mod thread;
 mod time;
+mod xattr;
 
 use std::sync::Arc;
 
