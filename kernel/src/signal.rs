@@ -290,20 +290,23 @@ fn setup_frame(
     }
     let mm = &task.mm;
     let (alt_sp, alt_flags, alt_size) = *task.alt_stack.lock();
-    let on_alt = alt_flags != SS_DISABLE && regs.0.rsp > alt_sp && regs.0.rsp <= alt_sp + alt_size;
+    let on_alt = alt_flags != SS_DISABLE
+        && regs.0.rsp > alt_sp
+        && regs.0.rsp <= alt_sp.wrapping_add(alt_size);
     let mut sp = if action.flags & SA_ONSTACK != 0 && alt_flags != SS_DISABLE && !on_alt {
-        alt_sp + alt_size
+        alt_sp.wrapping_add(alt_size)
     } else {
-        regs.0.rsp - RED_ZONE
+        regs.0.rsp.wrapping_sub(RED_ZONE)
     };
     let fp = ctx.fp_state(aspace).map_err(|_| Errno::EFAULT)?;
-    sp = (sp - fp.len() as u64) & !63;
+    sp = sp.wrapping_sub(fp.len() as u64) & !63;
     let fp_addr = sp;
     mm.copy_out(fp_addr, &fp)?;
     let frame_len = 8 + UCONTEXT_SIZE + 128;
-    let frame = ((sp - frame_len) & !15) - 8;
-    let uc = frame + 8;
-    let info_addr = uc + UCONTEXT_SIZE;
+    // Guest-controlled: wrap rather than overflow; a wrapped address fails to copy.
+    let frame = (sp.wrapping_sub(frame_len) & !15).wrapping_sub(8);
+    let uc = frame.wrapping_add(8);
+    let info_addr = uc.wrapping_add(UCONTEXT_SIZE);
     let old_mask = task.mask();
 
     let mut ucontext = Vec::with_capacity(UCONTEXT_SIZE as usize);
@@ -352,9 +355,9 @@ pub fn sigreturn(
 ) -> Result<u64, Errno> {
     let uc = regs.0.rsp; // the handler's `ret` popped pretcode: rsp = frame + 8
     let mut mc = [0u8; 256];
-    task.mm.copy_in(uc + MCONTEXT_OFFSET, &mut mc)?;
+    task.mm.copy_in(uc.wrapping_add(MCONTEXT_OFFSET), &mut mc)?;
     let w = |i: usize| u64::from_le_bytes(mc[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-    let mask: u64 = task.mm.read_obj(uc + SIGMASK_OFFSET)?;
+    let mask: u64 = task.mm.read_obj(uc.wrapping_add(SIGMASK_OFFSET))?;
     let r = &mut regs.0;
     (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) =
         (w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7));

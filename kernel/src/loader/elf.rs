@@ -157,6 +157,14 @@ fn map_segments(
     if hi <= lo || hi - lo > MAX_IMAGE {
         return Err(noexec("bad segment layout"));
     }
+    // The whole image must land below the top of guest memory.
+    let fits = |b: u64| {
+        b.checked_add(hi)
+            .is_some_and(|end| end <= veil_platform::MAX_USER_ADDRESS)
+    };
+    if !fits(bias.unwrap_or(0)) {
+        return Err(noexec("segments outside the address space"));
+    }
     let span = hi - lo;
     let rw = Prot {
         read: true,

@@ -507,3 +507,6 @@ fn platform_errno(e: veil_platform::PlatformError) -> Errno {
     tracing::error!("address space operation failed: {e}");
     Errno::ENOMEM
 }
+
+#[cfg(test)]
+mod tests;

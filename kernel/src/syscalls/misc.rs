@@ -99,7 +99,7 @@ pub(super) fn getrandom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     while done < len {
         let n = ((len - done) as usize).min(chunk.len());
         crate::loader::getrandom_host(&mut chunk[..n]);
-        if let Err(e) = sc.task.mm.copy_out(buf + done, &chunk[..n]) {
+        if let Err(e) = sc.task.mm.copy_out(buf.wrapping_add(done), &chunk[..n]) {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         done += n as u64;

@@ -49,7 +49,9 @@ fn read_into(
     while done < count {
         let want = ((count - done) as usize).min(bounce.len());
         let n = match offset {
-            Some(off) => file.ops.pread(&mut bounce[..want], off + done),
+            Some(off) => file
+                .ops
+                .pread(&mut bounce[..want], off.saturating_add(done)),
             None => file.ops.read(&mut bounce[..want]),
         };
         let n = match n {
@@ -57,7 +59,7 @@ fn read_into(
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        if let Err(e) = sc.task.mm.copy_out(buf + done, &bounce[..n]) {
+        if let Err(e) = sc.task.mm.copy_out(buf.wrapping_add(done), &bounce[..n]) {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         done += n as u64;
@@ -88,11 +90,15 @@ fn write_from(
     let mut done: u64 = 0;
     while done < count {
         let want = ((count - done) as usize).min(bounce.len());
-        if let Err(e) = sc.task.mm.copy_in(buf + done, &mut bounce[..want]) {
+        if let Err(e) = sc
+            .task
+            .mm
+            .copy_in(buf.wrapping_add(done), &mut bounce[..want])
+        {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         let n = match offset {
-            Some(off) => file.ops.pwrite(&bounce[..want], off + done),
+            Some(off) => file.ops.pwrite(&bounce[..want], off.saturating_add(done)),
             None => file.ops.write(&bounce[..want]),
         };
         let n = match n {
@@ -184,7 +190,7 @@ fn vectored(
     let list = iovecs(sc, iov, cnt)?;
     let mut done = 0u64;
     for v in list.iter().filter(|v| v.len > 0) {
-        let off = offset.map(|o| o + done);
+        let off = offset.map(|o| o.saturating_add(done));
         let r = if write {
             write_from(sc, &file, v.base, v.len, off)
         } else {

@@ -117,7 +117,8 @@ pub(super) fn rt_sigreturn(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
 /// `sigaltstack(ss, old_ss)`.
 pub(super) fn sigaltstack(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (sp, flags, size) = *sc.task.alt_stack.lock();
-    let on_stack = flags != SS_DISABLE && sc.regs.0.rsp > sp && sc.regs.0.rsp <= sp + size;
+    let on_stack =
+        flags != SS_DISABLE && sc.regs.0.rsp > sp && sc.regs.0.rsp <= sp.wrapping_add(size);
     if a[1] != 0 {
         let mut old = [0u8; 24];
         old[..8].copy_from_slice(&sp.to_le_bytes());
