@@ -728,6 +728,8 @@ pub const SYS_PROCESS_MRELEASE: Sysno = 448;
 pub const SYS_FUTEX_WAITV: Sysno = 449;
 /// `set_mempolicy_home_node`.
 pub const SYS_SET_MEMPOLICY_HOME_NODE: Sysno = 450;
+/// `cachestat`.
+pub const SYS_CACHESTAT: Sysno = 451;
 /// `fchmodat2`.
 pub const SYS_FCHMODAT2: Sysno = 452;
 /// `map_shadow_stack`.
@@ -1129,6 +1131,7 @@ pub const ALL: &[(Sysno, &str)] = &[
     (448, "process_mrelease"),
     (449, "futex_waitv"),
     (450, "set_mempolicy_home_node"),
+    (451, "cachestat"),
     (452, "fchmodat2"),
     (453, "map_shadow_stack"),
     (454, "futex_wake"),

@@ -62,7 +62,7 @@ fn anonymous_memory_is_zeroed_and_copies_round_trip() {
     let a = mm
         .map_anonymous(0, 3 * PAGE_SIZE, RW, false, false, None)
         .unwrap();
-    assert!(a < MMAP_BASE && a >= MIN_USER_ADDRESS);
+    assert!((MIN_USER_ADDRESS..MMAP_BASE).contains(&a));
     let mut buf = [1u8; 16];
     mm.copy_in(a + 4090, &mut buf).unwrap();
     assert_eq!(buf, [0; 16]);

@@ -90,26 +90,36 @@ pub fn dispatch(
     exit
 }
 
-/// Prints one strace line for a completed call.
+/// Prints one strace line for a completed call, `[pid N] `-prefixed when the process
+/// has several threads (as `strace -f` does), keeping strace's result column.
 fn trace(task: &Arc<Task>, nr: u64, args: &[u64; 6], raw: u64, exited: bool) {
-    let mut line = format!(
-        "{}({:#x?}) = {}",
-        veil_abi::sysno::name(nr).unwrap_or("?"),
-        args,
-        raw as i64
-    );
+    struct Reader<'a>(&'a Task);
+    impl veil_strace::GuestReader for Reader<'_> {
+        fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+            let mut buf = vec![0u8; len];
+            self.0.mm.copy_in(addr, &mut buf).ok().map(|()| buf)
+        }
+    }
+    let prefix = if task.tg.tasks().len() > 1 || task.tid != task.tg.tgid {
+        format!("[pid {:>5}] ", task.tid)
+    } else {
+        String::new()
+    };
+    let defaults = veil_strace::Options::default();
+    let opts = veil_strace::Options {
+        align_column: defaults.align_column.saturating_sub(prefix.len()),
+        ..defaults
+    };
+    let mut line = veil_strace::format_call_with(nr, args, raw, &Reader(task), &opts);
     if exited {
-        if let Some(eq) = line.rfind(" = ") {
+        // exit and exit_group do not return: strace prints "= ?".
+        if let Some(eq) = line.rfind("= ") {
             line.truncate(eq);
         }
-        line.push_str(" = ?");
+        line.push_str("= ?");
     }
     let _guard = task.kernel.strace_lock.lock();
-    if task.tg.tasks().len() > 1 || task.tid != task.tg.tgid {
-        eprintln!("[pid {:>5}] {line}", task.tid);
-    } else {
-        eprintln!("{line}");
-    }
+    eprintln!("{prefix}{line}");
 }
 
 /// Reads argument `a` as a file descriptor (the low 32 bits, as Linux does).
