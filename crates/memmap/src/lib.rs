@@ -11,6 +11,7 @@
 //! memory file is a raw mapping.
 
 mod allocator;
+pub mod mapping;
 mod memory_file;
 
 pub use memory_file::{FileRange, MemoryFile, MemoryFileError};
