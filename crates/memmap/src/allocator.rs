@@ -30,6 +30,11 @@ impl RangeAllocator {
         Some(start)
     }
 
+    /// Total free bytes.
+    pub(crate) fn free_bytes(&self) -> u64 {
+        self.free.iter().map(|(s, e)| e - s).sum()
+    }
+
     /// Returns `[start, start + len)` to the free space.
     ///
     /// Precondition: the range was handed out by `allocate` (or is part of such a range)

@@ -4,8 +4,9 @@
 //!   sentry so that the sentry reads and writes guest pages through its own view.
 //! * [`FileRange`] — a range of offsets in the memory file.
 //!
-//! The Mappable/MappingSpace/MappingSet contract between files and memory managers
-//! described in DESIGN.md joins this crate with the VFS issue.
+//! * [`mapping`] — the contract between files and memory managers of DESIGN.md:
+//!   `Mappable`, `MappingSpace`, `MappingSet`, `Translation`. Files implement it once
+//!   file mappings are shared (not yet: see ARCHITECTURE.md).
 //!
 //! `unsafe` in this crate is confined to `memory_file.rs`, where the sentry's view of the
 //! memory file is a raw mapping.

@@ -97,6 +97,16 @@ impl MemoryFile {
         self.fd.as_fd()
     }
 
+    /// Bytes currently allocated to guest memory and files (`/proc/meminfo`).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.size - self.allocator.lock().free_bytes()
+    }
+
+    /// Virtual size of the file: the most memory the sandbox can use.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Allocates `len` bytes (rounded up to pages) of zeroed memory.
     pub fn allocate(&self, len: u64) -> Result<FileRange, MemoryFileError> {
         let len = veil_abi::page_up(len).ok_or(MemoryFileError::Exhausted)?;
