@@ -120,6 +120,16 @@ impl FdTable {
         Ok(())
     }
 
+    /// Every open descriptor with its file, in descriptor order (`/proc/[pid]/fd`).
+    pub fn entries(&self) -> Vec<(i32, Arc<OpenFile>)> {
+        let slots = self.slots.lock();
+        slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone())))
+            .collect()
+    }
+
     /// A copy of the table (`fork` without `CLONE_FILES`).
     pub fn fork(&self) -> FdTable {
         FdTable {

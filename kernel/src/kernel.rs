@@ -6,16 +6,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::Mutex;
-use veil_abi::flags::open::{O_DIRECTORY, O_PATH, O_RDWR};
+use veil_abi::flags::open::O_RDWR;
 use veil_abi::structs::Rlimit;
 use veil_abi::Errno;
 use veil_memmap::MemoryFile;
 use veil_platform::{Platform, Registers};
-use veil_vfs::host::Anchor;
-use veil_vfs::{HostFile, HostFs, OpenFile};
+use veil_vfs::{HostFile, OpenFile};
 
 use crate::fd_table::FdTable;
-use crate::fs_context::{Cwd, FsContext};
+use crate::fs_context::FsContext;
 use crate::futex::FutexTable;
 use crate::loader;
 use crate::mm::MemoryManager;
@@ -62,14 +61,16 @@ pub struct Kernel {
     pub memory: Arc<MemoryFile>,
     /// Futex wait queues.
     pub futexes: FutexTable,
-    /// The host's `/`, read-only.
-    pub host_fs: HostFs,
     /// Settings.
     pub config: KernelConfig,
     /// When the sandbox started (uptime, `CLOCK_BOOTTIME` origin for the guest).
     pub boot: Instant,
     next_tid: AtomicI32,
     warned: Mutex<HashSet<u64>>,
+    /// The mount namespace of the sandbox, once the VFS is set up.
+    pub mounts: std::sync::OnceLock<Arc<veil_vfs::walk::MountNamespace>>,
+    /// Every live process, by tgid (`/proc`).
+    thread_groups: Mutex<std::collections::BTreeMap<i32, std::sync::Weak<ThreadGroup>>>,
     /// Serialises strace lines.
     pub strace_lock: Mutex<()>,
 }
@@ -81,19 +82,54 @@ impl Kernel {
         memory: Arc<MemoryFile>,
         config: KernelConfig,
     ) -> Result<Arc<Kernel>, StartError> {
-        let host_fs = HostFs::new()
-            .map_err(|e| StartError::Setup(format!("cannot open the host root: {e}")))?;
-        Ok(Arc::new(Kernel {
+        let kernel = Arc::new(Kernel {
             platform,
             memory,
             futexes: FutexTable::default(),
-            host_fs,
             config,
             boot: Instant::now(),
             next_tid: AtomicI32::new(1),
             warned: Mutex::new(HashSet::new()),
+            thread_groups: Mutex::new(std::collections::BTreeMap::new()),
+            mounts: std::sync::OnceLock::new(),
             strace_lock: Mutex::new(()),
-        }))
+        });
+        let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))
+            .map_err(StartError::Setup)?;
+        let _ = kernel.mounts.set(ns);
+        Ok(kernel)
+    }
+
+    /// The mount namespace. Set up by [`Kernel::new`], so always present.
+    pub fn namespace(&self) -> &Arc<veil_vfs::walk::MountNamespace> {
+        self.mounts.get().expect("Kernel::new sets up the VFS")
+    }
+
+    /// The mounts of the sandbox (`/proc/mounts`), empty before the VFS is set up.
+    pub fn mount_infos(&self) -> Vec<veil_vfs::walk::MountInfo> {
+        self.mounts.get().map(|ns| ns.mounts()).unwrap_or_default()
+    }
+
+    /// Every live process, in pid order.
+    pub fn thread_groups(&self) -> Vec<Arc<ThreadGroup>> {
+        let mut map = self.thread_groups.lock();
+        map.retain(|_, w| w.strong_count() > 0);
+        map.values().filter_map(std::sync::Weak::upgrade).collect()
+    }
+
+    /// The live process `tgid`.
+    pub fn thread_group(&self, tgid: i32) -> Option<Arc<ThreadGroup>> {
+        self.thread_groups
+            .lock()
+            .get(&tgid)
+            .and_then(std::sync::Weak::upgrade)
+    }
+
+    /// Registers a new process.
+    pub fn register_thread_group(&self, tg: &Arc<ThreadGroup>) {
+        self.thread_groups
+            .lock()
+            .insert(tg.tgid, Arc::downgrade(tg));
     }
 
     /// Allocates a thread id.
@@ -133,27 +169,29 @@ impl Kernel {
                 let _ = files.install_at(fd, file, false, 3);
             }
         }
-        let cwd_fd = self
-            .host_fs
-            .open(Anchor::Root, cwd, O_PATH | O_DIRECTORY)
-            .map_err(|e| StartError::Setup(format!("cannot open the working directory: {e}")))?
-            .into_fd();
-        let fs = Arc::new(FsContext {
-            cwd: Mutex::new(Cwd {
-                path: cwd.to_vec(),
-                fd: cwd_fd,
-            }),
-            umask: Mutex::new(0o022),
-        });
+        let root = self.namespace().root();
+        let cwd = veil_vfs::walk::WalkCtx::new(self.namespace(), &root, &root)
+            .resolve(
+                cwd,
+                veil_vfs::walk::WalkFlags {
+                    directory: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|_| root.clone());
+        let fs = Arc::new(FsContext::new(root, cwd));
         let tg = ThreadGroup::new(1, 0, path.to_vec(), host_rlimits());
+        self.register_thread_group(&tg);
         let task = Task::new(self.alloc_tid(), tg.clone(), self.clone(), mm, files, fs, 0);
+        *task.comm.lock() = crate::task::comm_of(path);
         tg.add_task(task.clone());
 
         let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
         let (path, argv, envp) = (path.to_vec(), argv.to_vec(), envp.to_vec());
         crate::run::spawn_with(task, move |task| {
-            match loader::load(&task.kernel, &task.mm, Anchor::Root, &path, &argv, &envp) {
+            match loader::load(&task.kernel, &task.mm, &task.fs, &path, &argv, &envp) {
                 Ok(image) => {
+                    *task.comm.lock() = crate::task::comm_of(&image.exe);
                     *task.tg.exe.lock() = image.exe;
                     let _ = loaded_tx.send(Ok(()));
                     Some(Registers::new_user(image.entry, image.stack_pointer))

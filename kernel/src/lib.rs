@@ -12,17 +12,21 @@
 //! descriptors in `veil-vfs`.
 #![forbid(unsafe_code)]
 
+pub mod devices;
 pub mod fd_table;
 pub mod fs_context;
 pub mod futex;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
+pub mod perm;
+pub mod procfs;
 pub mod run;
 pub mod signal;
 pub mod syscalls;
 pub mod task;
 pub mod thread_group;
+pub mod vfs_setup;
 
 pub use kernel::{Kernel, KernelConfig, StartError};
 pub use thread_group::ExitStatus;

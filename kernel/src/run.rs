@@ -38,10 +38,13 @@ where
                 }
             };
             task.set_interrupter(ctx.interrupter());
+            crate::task::set_current(&task);
             match init(&task) {
                 Some(regs) => Runner { task, ctx, regs }.run(),
                 None => task.tg.remove_task(task.tid, ExitStatus::Exited(0)),
             }
+            // Let the task go now rather than during thread-local destruction.
+            crate::task::clear_current();
         })
         .map(|_| ())
         .map_err(|e| format!("cannot start a task thread: {e}"))

@@ -58,6 +58,8 @@ pub struct Task {
     pub robust_list: Mutex<(u64, u64)>,
     /// Alternate signal stack (`sigaltstack`): (sp, flags, size).
     pub alt_stack: Mutex<(u64, i32, u64)>,
+    /// The thread's name (`comm`, `PR_SET_NAME`), at most 15 bytes.
+    pub comm: Mutex<Vec<u8>>,
     block: Mutex<BlockState>,
     block_cv: Condvar,
     interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
@@ -86,6 +88,7 @@ impl Task {
             clear_child_tid: AtomicU64::new(0),
             robust_list: Mutex::new((0, 0)),
             alt_stack: Mutex::new((0, 2, 0)),
+            comm: Mutex::new(Vec::new()),
             block: Mutex::new(BlockState::default()),
             block_cv: Condvar::new(),
             interrupter: Mutex::new(None),
@@ -160,4 +163,30 @@ impl Task {
     pub fn mask(&self) -> u64 {
         self.signal_mask.load(Ordering::SeqCst)
     }
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Arc<Task>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `task` the task of the calling host thread (its run loop does this once).
+pub fn set_current(task: &Arc<Task>) {
+    CURRENT.with(|c| *c.borrow_mut() = Some(task.clone()));
+}
+
+/// Forgets the calling thread's task (its run loop ended).
+pub fn clear_current() {
+    CURRENT.with(|c| c.borrow_mut().take());
+}
+
+/// The task the calling host thread runs, if it is a task thread. File systems whose
+/// answers depend on the caller (`/proc/self`) use it.
+pub fn current() -> Option<Arc<Task>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// The `comm` of a program started as `path`: its last component, at most 15 bytes.
+pub fn comm_of(path: &[u8]) -> Vec<u8> {
+    let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+    base[..base.len().min(15)].to_vec()
 }

@@ -19,6 +19,7 @@ mod fuzz;
 mod hostfs;
 mod identity;
 mod native;
+mod overlay;
 mod signals;
 mod strace;
 mod threads;

@@ -30,8 +30,9 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ESPIPE)
     }
 
-    /// Writes at the current position (or the end, for `O_APPEND`).
-    fn write(&self, _buf: &[u8]) -> Result<usize, Errno> {
+    /// Writes at the current position, or at the end when `append` (`O_APPEND` is set
+    /// on the open file description), advancing the position past the data.
+    fn write(&self, _buf: &[u8], _append: bool) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
 
@@ -105,8 +106,21 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// Guest path it was opened by (for diagnostics and /proc).
     pub path: String,
+    /// Where in the name tree it was opened, for `*at` calls relative to it, `fchdir`
+    /// and `/proc/[pid]/fd`; `None` for files outside the tree (inherited stdio).
+    pub location: Option<crate::walk::PathRef>,
     /// Directory cursor of `getdents64`.
     pub dir_pos: parking_lot::Mutex<u64>,
+    /// The inode this description holds a `flock` lock on, released at close.
+    pub flock_key: parking_lot::Mutex<Option<usize>>,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let Some(key) = self.flock_key.get_mut().take() {
+            crate::flock::unlock(key, self as *const OpenFile as usize);
+        }
+    }
 }
 
 impl OpenFile {
@@ -116,7 +130,26 @@ impl OpenFile {
             ops,
             flags: AtomicU32::new(flags),
             path,
+            location: None,
             dir_pos: parking_lot::Mutex::new(0),
+            flock_key: parking_lot::Mutex::new(None),
+        })
+    }
+
+    /// A new description of `ops` opened with `flags` at `location` (shown as `path`).
+    pub fn at(
+        ops: Arc<dyn FileOps>,
+        flags: u32,
+        location: crate::walk::PathRef,
+        path: String,
+    ) -> Arc<OpenFile> {
+        Arc::new(OpenFile {
+            ops,
+            flags: AtomicU32::new(flags),
+            path,
+            location: Some(location),
+            dir_pos: parking_lot::Mutex::new(0),
+            flock_key: parking_lot::Mutex::new(None),
         })
     }
 

@@ -1,229 +1,21 @@
-//! The host file system, read-only: guest paths name host files, which the sentry
-//! opens on the guest's behalf. The guest never holds a host descriptor.
-//!
-//! Writes are refused with `EROFS`, except to the harmless host character devices
-//! `/dev/null`, `/dev/zero` and `/dev/full` and to the stdio descriptors the sentry
-//! inherited. The host's `/proc` is never reachable: anything that resolves into a
-//! procfs is reported as missing (the sentry answers `/proc` itself).
+//! Host files the sentry hands to the guest as they are: the stdio descriptors it
+//! inherited and its controlling terminal. Everything else the guest opens goes through
+//! the inode layer (`hostfs`, `tmpfs`, the overlay).
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-use nix::fcntl::{AtFlags, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::{FileStat, Mode};
 
 use parking_lot::Mutex;
-use veil_abi::flags::{mode::*, open::*};
+use veil_abi::flags::mode::*;
 use veil_abi::structs::{KernelTermios, Stat, Statfs, Statx, StatxTimestamp, Winsize, ST_RDONLY};
 use veil_abi::Errno;
 
 use crate::file::{DirEntry, FileOps};
 
-/// `PROC_SUPER_MAGIC`, the `f_type` of procfs.
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-
-/// Host character devices a guest may open for writing: (major, minor) of
-/// `/dev/null`, `/dev/zero`, `/dev/full`.
-const WRITABLE_DEVICES: [(u64, u64); 3] = [(1, 3), (1, 5), (1, 7)];
-
 fn errno(e: nix::Error) -> Errno {
     Errno(e as i32)
-}
-
-/// The host's `/` as a read-only file system.
-pub struct HostFs {
-    root: OwnedFd,
-}
-
-/// Where a path walk starts: the host root, or a directory the guest holds open.
-#[derive(Clone, Copy)]
-pub enum Anchor<'a> {
-    /// The host root (absolute paths).
-    Root,
-    /// A host directory descriptor (relative paths).
-    Dir(BorrowedFd<'a>),
-}
-
-impl HostFs {
-    /// Opens the host root.
-    pub fn new() -> Result<HostFs, Errno> {
-        let fd = nix::fcntl::open(
-            "/",
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(errno)?;
-        // SAFETY: `open` just returned this descriptor and nothing else owns it.
-        let root = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(HostFs { root })
-    }
-
-    fn dirfd<'a>(&'a self, at: Anchor<'a>) -> i32 {
-        match at {
-            Anchor::Root => self.root.as_raw_fd(),
-            Anchor::Dir(fd) => fd.as_raw_fd(),
-        }
-    }
-
-    /// Strips the leading slashes of an absolute path (walked from the root fd).
-    fn rel(path: &[u8]) -> &[u8] {
-        let start = path.iter().position(|&c| c != b'/').unwrap_or(path.len());
-        if start == path.len() {
-            b"."
-        } else {
-            &path[start..]
-        }
-    }
-
-    /// Opens `path` (relative to `at`) with the guest's `O_*` `flags`.
-    pub fn open(&self, at: Anchor<'_>, path: &[u8], flags: u32) -> Result<HostFile, Errno> {
-        let wants_write =
-            flags & O_PATH == 0 && (flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0);
-        let mut host = OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
-        for (guest, h) in [
-            (O_DIRECTORY, OFlag::O_DIRECTORY),
-            (O_NOFOLLOW, OFlag::O_NOFOLLOW),
-            (O_PATH, OFlag::O_PATH),
-            (O_NONBLOCK, OFlag::O_NONBLOCK),
-        ] {
-            if flags & guest != 0 {
-                host |= h;
-            }
-        }
-        let p = Path::new(std::ffi::OsStr::from_encoded_bytes_checked(Self::rel(
-            path,
-        ))?);
-        let dirfd = self.dirfd(at);
-        let opened = nix::fcntl::openat(Some(dirfd), p, host, Mode::empty());
-        let fd = match opened {
-            Ok(fd) => fd,
-            Err(nix::Error::ENOENT) if flags & O_CREAT != 0 => return Err(Errno::EROFS),
-            Err(e) => return Err(errno(e)),
-        };
-        // SAFETY: `openat` just returned this descriptor and nothing else owns it.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        if is_procfs(&fd) {
-            return Err(Errno::ENOENT);
-        }
-        let st = nix::sys::stat::fstat(fd.as_raw_fd()).map_err(errno)?;
-        if flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL {
-            return Err(Errno::EEXIST);
-        }
-        let kind = st.st_mode & S_IFMT;
-        if kind == S_IFDIR && wants_write {
-            return Err(Errno::EISDIR);
-        }
-        if kind != S_IFDIR && flags & O_DIRECTORY != 0 {
-            return Err(Errno::ENOTDIR);
-        }
-        if !wants_write {
-            return Ok(HostFile::new(fd, kind));
-        }
-        let dev = (
-            libc::major(st.st_rdev) as u64,
-            libc::minor(st.st_rdev) as u64,
-        );
-        if kind != S_IFCHR || !WRITABLE_DEVICES.contains(&dev) {
-            return Err(Errno::EROFS);
-        }
-        let access = if flags & O_ACCMODE == O_WRONLY {
-            OFlag::O_WRONLY
-        } else {
-            OFlag::O_RDWR
-        };
-        let again = nix::fcntl::openat(
-            Some(dirfd),
-            p,
-            (host & !OFlag::O_PATH) | access,
-            Mode::empty(),
-        )
-        .map_err(errno)?;
-        // SAFETY: as above, a fresh descriptor.
-        Ok(HostFile::new(unsafe { OwnedFd::from_raw_fd(again) }, kind))
-    }
-
-    /// `fstatat`; `follow` follows a final symlink. Opens the file `O_PATH` first so
-    /// that the procfs guard of [`HostFs::open`] applies.
-    pub fn stat(&self, at: Anchor<'_>, path: &[u8], follow: bool) -> Result<Stat, Errno> {
-        let nofollow = if follow { 0 } else { O_NOFOLLOW };
-        self.open(at, path, O_PATH | nofollow)?.stat()
-    }
-
-    /// Opens `path` so that its extended attributes can be read (`getxattr` needs a
-    /// real, non-`O_PATH` descriptor). A symlink with `follow == false` has none we
-    /// can read: `Ok(None)`.
-    pub fn open_for_xattr(
-        &self,
-        at: Anchor<'_>,
-        path: &[u8],
-        follow: bool,
-    ) -> Result<Option<HostFile>, Errno> {
-        let nofollow = if follow { 0 } else { O_NOFOLLOW };
-        match self.open(at, path, O_RDONLY | O_NONBLOCK | nofollow) {
-            Ok(f) => Ok(Some(f)),
-            Err(Errno::ELOOP) if !follow => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// `readlinkat`.
-    pub fn readlink(&self, at: Anchor<'_>, path: &[u8]) -> Result<Vec<u8>, Errno> {
-        let p = Path::new(std::ffi::OsStr::from_encoded_bytes_checked(Self::rel(
-            path,
-        ))?);
-        let target = nix::fcntl::readlinkat(Some(self.dirfd(at)), p).map_err(errno)?;
-        Ok(target.into_encoded_bytes())
-    }
-
-    /// `faccessat2` with the guest's `mode` (`R_OK|W_OK|X_OK` or `F_OK`): existence and
-    /// host permission; write access to anything but a writable device is `EROFS`.
-    pub fn access(
-        &self,
-        at: Anchor<'_>,
-        path: &[u8],
-        mode: u32,
-        follow: bool,
-    ) -> Result<(), Errno> {
-        let st = self.stat(at, path, follow)?;
-        let p = Path::new(std::ffi::OsStr::from_encoded_bytes_checked(Self::rel(
-            path,
-        ))?);
-        let flags = if follow {
-            AtFlags::empty()
-        } else {
-            AtFlags::AT_SYMLINK_NOFOLLOW
-        };
-        let host_mode = nix::unistd::AccessFlags::from_bits_truncate((mode & 7) as i32);
-        nix::unistd::faccessat(
-            Some(self.dirfd(at)),
-            p,
-            host_mode,
-            flags | AtFlags::AT_EACCESS,
-        )
-        .map_err(errno)?;
-        let kind = st.st_mode & S_IFMT;
-        if mode & 2 != 0 && matches!(kind, S_IFREG | S_IFDIR | S_IFLNK) {
-            return Err(Errno::EROFS);
-        }
-        Ok(())
-    }
-}
-
-/// `OsStr` from guest bytes (Unix paths are bytes; a NUL inside is impossible because
-/// the guest string ended at the first NUL).
-trait FromGuestBytes {
-    fn from_encoded_bytes_checked(b: &[u8]) -> Result<&std::ffi::OsStr, Errno>;
-}
-
-impl FromGuestBytes for std::ffi::OsStr {
-    fn from_encoded_bytes_checked(b: &[u8]) -> Result<&std::ffi::OsStr, Errno> {
-        use std::os::unix::ffi::OsStrExt;
-        Ok(std::ffi::OsStr::from_bytes(b))
-    }
-}
-
-fn is_procfs(fd: &OwnedFd) -> bool {
-    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type().0 == PROC_SUPER_MAGIC)
 }
 
 /// Converts a host `stat` to the guest's.
@@ -418,7 +210,8 @@ impl FileOps for HostFile {
         nix::sys::uio::pread(&self.fd, buf, offset as i64).map_err(errno)
     }
 
-    fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+    fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
+        // The host descriptor carries its own O_APPEND (inherited stdio).
         nix::unistd::write(&self.fd, buf).map_err(errno)
     }
 

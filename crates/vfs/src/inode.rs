@@ -250,7 +250,13 @@ pub trait InodeOps: Send + Sync {
     }
 
     /// Creates `name` (absent, else `EEXIST`) with permission bits `perm`.
-    fn create(&self, _name: &[u8], _node: NewNode, _perm: u32, _creds: Creds) -> Result<InodeRef, Errno> {
+    fn create(
+        &self,
+        _name: &[u8],
+        _node: NewNode,
+        _perm: u32,
+        _creds: Creds,
+    ) -> Result<InodeRef, Errno> {
         Err(Errno::ENOTDIR)
     }
 
@@ -275,7 +281,13 @@ pub trait InodeOps: Send + Sync {
     /// a directory cannot replace a non-directory (`ENOTDIR`) nor the reverse
     /// (`EISDIR`), renaming onto itself is a no-op. Moving a directory into its own
     /// subtree is checked by the caller (it knows the path).
-    fn rename(&self, _old_name: &[u8], _new_dir: &InodeRef, _new_name: &[u8], _flags: RenameFlags) -> Result<(), Errno> {
+    fn rename(
+        &self,
+        _old_name: &[u8],
+        _new_dir: &InodeRef,
+        _new_name: &[u8],
+        _flags: RenameFlags,
+    ) -> Result<(), Errno> {
         Err(Errno::ENOTDIR)
     }
 
@@ -293,7 +305,13 @@ pub trait InodeOps: Send + Sync {
 
     /// `fallocate` mode 0 / `FALLOC_FL_KEEP_SIZE` (`keep_size`) /
     /// `FALLOC_FL_PUNCH_HOLE|KEEP_SIZE` (`punch`).
-    fn allocate(&self, _offset: u64, _len: u64, _keep_size: bool, _punch: bool) -> Result<(), Errno> {
+    fn allocate(
+        &self,
+        _offset: u64,
+        _len: u64,
+        _keep_size: bool,
+        _punch: bool,
+    ) -> Result<(), Errno> {
         Err(Errno::EOPNOTSUPP)
     }
 

@@ -1,25 +1,26 @@
 //! Veil's virtual file system.
 //!
-//! Two layers live here while the VFS issue is in progress:
+//! * [`inode`]: what a file system implements ([`inode::InodeOps`]); [`tmpfs`],
+//!   [`hostfs`] (the host, read-only) and [`overlay`] (copy-up) implement it.
+//! * [`walk`]: the name layer: dirents, mounts and the path walk.
+//! * [`file`]: open file descriptions ([`OpenFile`]) over [`FileOps`]; [`inode_file`]
+//!   opens inodes, [`host`] passes the sentry's own stdio through.
+//! * [`lock`]: the ranked locks that check the lock order in debug builds.
+//! * [`flock`]: `flock(2)` locks.
 //!
-//! * The first, read-only host file system of the "Sentry foundation", which the
-//!   kernel uses today: guest paths resolve against the host's `/` through descriptors
-//!   the sentry opens ([`host::HostFs`]), and every open file is an [`OpenFile`] over
-//!   [`FileOps`].
-//! * The inode layer that replaces it: [`inode::InodeOps`] implemented by `tmpfs`, the
-//!   host lower layer and the overlay (with copy-up), ordered by the ranked locks of
-//!   [`lock`].
-//!
-//! `unsafe` is confined to `host.rs`, for the few host calls `nix` does not wrap.
+//! `unsafe` is confined to `host.rs` and `hostfs/` (`sys.rs`, `xattr.rs`), for the
+//! host calls `nix` does not wrap.
 
 pub mod file;
+pub mod flock;
 pub mod host;
 pub mod hostfs;
 pub mod inode;
+pub mod inode_file;
 pub mod lock;
 pub mod overlay;
 pub mod tmpfs;
 pub mod walk;
 
 pub use file::{DirEntry, FileOps, OpenFile};
-pub use host::{HostFile, HostFs};
+pub use host::HostFile;

@@ -37,8 +37,9 @@ mod held {
     }
 
     /// Records that `rank` is about to be taken; panics if a higher rank is held.
+    /// During thread exit (thread-locals being destroyed) nothing is checked.
     pub(super) fn acquire(rank: Rank) {
-        HELD.with(|h| {
+        let _ = HELD.try_with(|h| {
             let mut h = h.borrow_mut();
             if let Some(&top) = h.iter().max() {
                 assert!(
@@ -53,7 +54,7 @@ mod held {
 
     /// Records that one lock of `rank` was released.
     pub(super) fn release(rank: Rank) {
-        HELD.with(|h| {
+        let _ = HELD.try_with(|h| {
             let mut h = h.borrow_mut();
             if let Some(i) = h.iter().rposition(|&r| r == rank) {
                 h.remove(i);
@@ -89,13 +90,19 @@ pub struct RankedMutexGuard<'a, T> {
 impl<T> RankedMutex<T> {
     /// A mutex of `rank` holding `value`.
     pub const fn new(rank: Rank, value: T) -> Self {
-        RankedMutex { rank, inner: Mutex::new(value) }
+        RankedMutex {
+            rank,
+            inner: Mutex::new(value),
+        }
     }
 
     /// Locks, checking the order first (debug builds).
     pub fn lock(&self) -> RankedMutexGuard<'_, T> {
         held::acquire(self.rank);
-        RankedMutexGuard { rank: self.rank, guard: self.inner.lock() }
+        RankedMutexGuard {
+            rank: self.rank,
+            guard: self.inner.lock(),
+        }
     }
 }
 
@@ -140,19 +147,28 @@ pub struct RankedWriteGuard<'a, T> {
 impl<T> RankedRwLock<T> {
     /// A lock of `rank` holding `value`.
     pub const fn new(rank: Rank, value: T) -> Self {
-        RankedRwLock { rank, inner: RwLock::new(value) }
+        RankedRwLock {
+            rank,
+            inner: RwLock::new(value),
+        }
     }
 
     /// Locks shared, checking the order first (debug builds).
     pub fn read(&self) -> RankedReadGuard<'_, T> {
         held::acquire(self.rank);
-        RankedReadGuard { rank: self.rank, guard: self.inner.read() }
+        RankedReadGuard {
+            rank: self.rank,
+            guard: self.inner.read(),
+        }
     }
 
     /// Locks exclusive, checking the order first (debug builds).
     pub fn write(&self) -> RankedWriteGuard<'_, T> {
         held::acquire(self.rank);
-        RankedWriteGuard { rank: self.rank, guard: self.inner.write() }
+        RankedWriteGuard {
+            rank: self.rank,
+            guard: self.inner.write(),
+        }
     }
 }
 

@@ -8,11 +8,11 @@ use object::elf::{
 };
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian as LE;
-use veil_abi::flags::open::O_RDONLY;
 use veil_abi::{page_down, page_up, Errno};
 use veil_platform::Prot;
-use veil_vfs::host::Anchor;
-use veil_vfs::{FileOps, HostFile};
+use veil_vfs::FileOps;
+
+use crate::fs_context::FsContext;
 
 use super::LoadError;
 use crate::kernel::Kernel;
@@ -53,7 +53,7 @@ struct Parsed {
     phdr_vaddr: Option<u64>,
 }
 
-fn parse(file: &HostFile, head: &[u8]) -> Result<Parsed, LoadError> {
+fn parse(file: &dyn FileOps, head: &[u8]) -> Result<Parsed, LoadError> {
     let header = FileHeader64::<LE>::parse(head)
         .map_err(|_| noexec("not an ELF file or truncated header"))?;
     if !header.is_class_64() || !header.is_little_endian() {
@@ -137,7 +137,7 @@ fn parse(file: &HostFile, head: &[u8]) -> Result<Parsed, LoadError> {
 /// the memory manager finds room). Returns the bias used and the end of the image.
 fn map_segments(
     mm: &MemoryManager,
-    file: &HostFile,
+    file: &dyn FileOps,
     p: &Parsed,
     bias: Option<u64>,
 ) -> Result<(u64, u64), LoadError> {
@@ -231,7 +231,8 @@ fn map_segments(
 pub(crate) fn load_elf(
     kernel: &Arc<Kernel>,
     mm: &Arc<MemoryManager>,
-    file: &HostFile,
+    fs: &FsContext,
+    file: &dyn FileOps,
     head: &[u8],
 ) -> Result<Loaded, LoadError> {
     let p = parse(file, head)?;
@@ -263,25 +264,22 @@ pub(crate) fn load_elf(
     };
     if let Some(interp_path) = &p.interp {
         let shown = String::from_utf8_lossy(interp_path).into_owned();
-        let ifile = kernel
-            .host_fs
-            .open(Anchor::Root, interp_path, O_RDONLY)
-            .map_err(|e| {
-                (
-                    e,
-                    format!("cannot open the program interpreter {shown}: {e}"),
-                )
-            })?;
+        let ifile = super::open_executable(kernel, fs, interp_path, false).map_err(|(e, _)| {
+            (
+                e,
+                format!("cannot open the program interpreter {shown}: {e}"),
+            )
+        })?;
         let mut ihead = vec![0u8; 4096];
         let n = ifile
             .pread(&mut ihead, 0)
             .map_err(|e| (e, format!("cannot read {shown}: {e}")))?;
         ihead.truncate(n);
-        let ip = parse(&ifile, &ihead)?;
+        let ip = parse(ifile.as_ref(), &ihead)?;
         if ip.kind != ET_DYN || ip.interp.is_some() {
             return Err(noexec(format!("bad program interpreter {shown}")));
         }
-        let (ibias, _) = map_segments(mm, &ifile, &ip, None)?;
+        let (ibias, _) = map_segments(mm, ifile.as_ref(), &ip, None)?;
         loaded.interp_base = ibias;
         loaded.start = ibias + ip.entry;
     }

@@ -9,14 +9,16 @@ pub(crate) use stack::getrandom_host;
 
 use std::sync::Arc;
 
-use veil_abi::flags::mode::{S_IFMT, S_IFREG};
-use veil_abi::flags::open::O_RDONLY;
 use veil_abi::Errno;
-use veil_vfs::host::Anchor;
+use veil_vfs::inode::FileType;
+use veil_vfs::inode_file::InodeFile;
+use veil_vfs::walk::{WalkCtx, WalkFlags};
 use veil_vfs::FileOps;
 
+use crate::fs_context::FsContext;
 use crate::kernel::Kernel;
 use crate::mm::MemoryManager;
+use crate::perm::{self, Creds, MAY_EXEC, MAY_READ};
 
 /// A loaded program: where to start it.
 #[derive(Debug)]
@@ -41,7 +43,7 @@ const SCRIPT_LINE_MAX: usize = 256;
 pub fn load(
     kernel: &Arc<Kernel>,
     mm: &Arc<MemoryManager>,
-    at: Anchor<'_>,
+    fs: &FsContext,
     path: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
@@ -49,7 +51,7 @@ pub fn load(
     let mut path = path.to_vec();
     let mut argv = argv.to_vec();
     for _ in 0..=MAX_SCRIPT_DEPTH {
-        let file = open_executable(kernel, at, &path)?;
+        let file = open_executable(kernel, fs, &path, true)?;
         let mut head = vec![0u8; 4096];
         let n = file
             .pread(&mut head, 0)
@@ -66,7 +68,7 @@ pub fn load(
             path = interp;
             continue;
         }
-        let loaded = elf::load_elf(kernel, mm, &file, &head)?;
+        let loaded = elf::load_elf(kernel, mm, fs, file.as_ref(), &head)?;
         let stack_pointer = stack::build(kernel, mm, &loaded, &path, &argv, envp)?;
         return Ok(Image {
             entry: loaded.start,
@@ -77,31 +79,38 @@ pub fn load(
     Err((Errno::ELOOP, "too many levels of #! interpreters".into()))
 }
 
-/// Opens `path` for execution: it must be a regular file with an execute bit.
+/// Opens `path` for execution (`exec`: it must be a regular file the caller may
+/// execute) or, for a program interpreter, for reading.
 pub(crate) fn open_executable(
     kernel: &Kernel,
-    at: Anchor<'_>,
+    fs: &FsContext,
     path: &[u8],
-) -> Result<veil_vfs::HostFile, LoadError> {
-    let shown = String::from_utf8_lossy(path);
-    let file = kernel.host_fs.open(at, path, O_RDONLY).map_err(|e| {
-        (
-            e,
-            if e == Errno::ENOENT {
+    exec: bool,
+) -> Result<Arc<InodeFile>, LoadError> {
+    let shown = String::from_utf8_lossy(path).into_owned();
+    let (root, cwd) = fs.root_and_cwd();
+    let at = WalkCtx::new(kernel.namespace(), &root, &cwd)
+        .resolve(path, WalkFlags::FOLLOW)
+        .map_err(|e| {
+            let reason = if e == Errno::ENOENT {
                 "no such file or directory".to_string()
             } else {
                 format!("cannot open: {e}")
-            },
-        )
-    })?;
-    let st = file.stat().map_err(|e| (e, format!("cannot stat: {e}")))?;
-    if st.st_mode & S_IFMT != S_IFREG {
+            };
+            (e, reason)
+        })?;
+    let attr = at
+        .inode()
+        .attr()
+        .map_err(|e| (e, format!("cannot stat: {e}")))?;
+    if attr.kind != FileType::Regular {
         return Err((Errno::EACCES, format!("{shown} is not a regular file")));
     }
-    if st.st_mode & 0o111 == 0 {
-        return Err((Errno::EACCES, "permission denied (not executable)".into()));
+    let want = if exec { MAY_EXEC } else { MAY_READ };
+    if !perm::may_access(&attr, Creds::current(), want) {
+        return Err((Errno::EACCES, "permission denied".into()));
     }
-    Ok(file)
+    Ok(InodeFile::new(at.inode().clone()))
 }
 
 /// Splits a `#!` line into the interpreter and its optional single argument, as Linux

@@ -84,16 +84,19 @@ pub(crate) fn build(
     sp -= 16;
     mm.copy_out(sp, &random).map_err(fault)?;
     let random_addr = sp;
+    let env_end = sp;
     let mut env_ptrs = Vec::with_capacity(envp.len());
     for s in envp.iter().rev() {
         env_ptrs.push(push_bytes(s, &mut sp)?);
     }
     env_ptrs.reverse();
+    let (env_start, arg_end) = (sp, sp);
     let mut arg_ptrs = Vec::with_capacity(argv.len());
     for s in argv.iter().rev() {
         arg_ptrs.push(push_bytes(s, &mut sp)?);
     }
     arg_ptrs.reverse();
+    mm.set_arg_env((sp, arg_end), (env_start, env_end));
 
     let (uid, gid) = (
         nix::unistd::getuid().as_raw() as u64,

@@ -51,6 +51,10 @@ struct MmState {
     brk_start: u64,
     /// Current program break.
     brk: u64,
+    /// Where the argument strings of the initial stack are (`/proc/[pid]/cmdline`).
+    args: (u64, u64),
+    /// Where the environment strings are (`/proc/[pid]/environ`).
+    env: (u64, u64),
 }
 
 /// A guest address space: its VMAs and the platform address space that mirrors them.
@@ -73,6 +77,8 @@ impl MemoryManager {
                 vmas: BTreeMap::new(),
                 brk_start: 0,
                 brk: 0,
+                args: (0, 0),
+                env: (0, 0),
             }),
         }
     }
@@ -80,6 +86,28 @@ impl MemoryManager {
     /// The platform address space, for `Context::switch`.
     pub fn address_space(&self) -> &Arc<dyn AddressSpace> {
         &self.aspace
+    }
+
+    /// Records where the loader put the argument and environment strings.
+    pub fn set_arg_env(&self, args: (u64, u64), env: (u64, u64)) {
+        let mut st = self.state.lock();
+        st.args = args;
+        st.env = env;
+    }
+
+    /// The `[start, end)` of the argument strings.
+    pub fn arg_range(&self) -> (u64, u64) {
+        self.state.lock().args
+    }
+
+    /// The `[start, end)` of the environment strings.
+    pub fn env_range(&self) -> (u64, u64) {
+        self.state.lock().env
+    }
+
+    /// The current program break.
+    pub fn brk_value(&self) -> u64 {
+        self.state.lock().brk
     }
 
     /// Sets the start of the brk area (after loading an image).

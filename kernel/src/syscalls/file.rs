@@ -1,7 +1,6 @@
 //! Path-based file calls: open, stat, getdents64, readlink, access, the working
-//! directory and umask.
+//! directory, umask and statfs.
 
-use std::os::fd::AsFd;
 use std::sync::Arc;
 
 use veil_abi::flags::at::*;
@@ -9,37 +8,140 @@ use veil_abi::flags::open::*;
 use veil_abi::flags::statx::STATX__RESERVED;
 use veil_abi::structs::{Dirent64Header, Stat, DIRENT64_NAME_OFFSET};
 use veil_abi::Errno;
-use veil_vfs::host::Anchor;
-use veil_vfs::OpenFile;
+use veil_vfs::inode::{FileType, InodeRef, NewNode, SetAttr};
+use veil_vfs::inode_file::InodeFile;
+use veil_vfs::overlay::OverlayInode;
+use veil_vfs::walk::{CreateLookup, PathRef, WalkFlags};
+use veil_vfs::{FileOps, OpenFile};
 
 use super::fd::nofile_limit;
-use super::path::{is_proc_self_exe, read_path, walk_from};
+use super::path::{display, read_path, resolve, resolve_create};
 use super::{fd_arg, SysResult, SyscallCtx};
+use crate::perm::{self, Creds, MAY_EXEC, MAY_READ, MAY_WRITE};
 
-fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32) -> SysResult {
-    let mut path = read_path(sc, path_addr)?;
+/// Makes `inode` writable: an overlay file is copied up first (opening a lower file for
+/// writing copies it up, as Linux's overlayfs does at open).
+pub(super) fn prepare_write(inode: &InodeRef) -> Result<(), Errno> {
+    match inode.as_any().downcast_ref::<OverlayInode>() {
+        Some(o) => o.copy_up(),
+        None => Ok(()),
+    }
+}
+
+/// The file operations of an opened inode.
+fn open_inode(inode: &InodeRef, path_only: bool) -> Result<Arc<dyn FileOps>, Errno> {
+    if path_only {
+        return Ok(InodeFile::new(inode.clone()));
+    }
+    match inode.kind() {
+        FileType::Regular | FileType::Directory | FileType::Symlink => {
+            Ok(InodeFile::new(inode.clone()))
+        }
+        FileType::CharDevice => {
+            let attr = inode.attr()?;
+            crate::devices::open(attr.rdev, attr.to_stat())
+        }
+        // FIFOs arrive with pipes; opening a socket inode is ENXIO in Linux too.
+        FileType::Fifo | FileType::BlockDevice | FileType::Socket => Err(Errno::ENXIO),
+    }
+}
+
+fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
+    let path = read_path(sc, path_addr)?;
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
-        return Err(Errno::EINVAL);
+    if flags & O_TMPFILE == O_TMPFILE {
+        return Err(Errno::EOPNOTSUPP);
     }
-    if is_proc_self_exe(sc, &path) {
-        path = sc.task.tg.exe.lock().clone();
+    let path_only = flags & O_PATH != 0;
+    let creds = Creds::current();
+    let walk = WalkFlags {
+        follow_final: flags & O_NOFOLLOW == 0,
+        directory: flags & O_DIRECTORY != 0,
+        empty_path: false,
+    };
+    let (at, created) = if flags & O_CREAT != 0 && !path_only {
+        // O_CREAT|O_EXCL never follows a final symlink: an existing link is EEXIST.
+        let walk = if flags & O_EXCL != 0 {
+            WalkFlags {
+                follow_final: false,
+                ..walk
+            }
+        } else {
+            walk
+        };
+        match resolve_create(sc, dirfd, &path, walk)? {
+            CreateLookup::Found(p) => {
+                if flags & O_EXCL != 0 {
+                    return Err(Errno::EEXIST);
+                }
+                (p, false)
+            }
+            CreateLookup::Absent { dir, name } => {
+                let dattr = dir.inode().attr()?;
+                if !perm::may_access(&dattr, creds, MAY_WRITE | MAY_EXEC) {
+                    return Err(Errno::EACCES);
+                }
+                let perm_bits = mode & 0o7777 & !*sc.task.fs.umask.lock();
+                let child = dir.dirent.create_child(
+                    &name,
+                    NewNode::Regular,
+                    perm_bits,
+                    creds.for_new_file(),
+                )?;
+                (PathRef::new(dir.mount.clone(), child), true)
+            }
+        }
+    } else {
+        (resolve(sc, dirfd, &path, walk)?, false)
+    };
+    let inode = at.inode().clone();
+    let kind = inode.kind();
+    if kind == FileType::Symlink && !path_only {
+        return Err(Errno::ELOOP);
     }
-    let host = walk_from(sc, dirfd, &path, |at| {
-        sc.task.kernel.host_fs.open(at, &path, flags)
-    })?;
-    // O_PATH keeps only these flags, as in Linux.
-    let kept = if flags & O_PATH != 0 {
+    if flags & O_DIRECTORY != 0 && kind != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    let accmode = flags & O_ACCMODE;
+    let writable = !path_only && matches!(accmode, O_WRONLY | O_RDWR);
+    let readable = !path_only && matches!(accmode, O_RDONLY | O_RDWR);
+    if kind == FileType::Directory
+        && (writable
+            || (!path_only && flags & O_TRUNC != 0)
+            || flags & O_CREAT != 0 && !created && !path_only)
+    {
+        return Err(Errno::EISDIR);
+    }
+    if !created && !path_only {
+        let attr = inode.attr()?;
+        let want = if readable { MAY_READ } else { 0 } | if writable { MAY_WRITE } else { 0 };
+        if !perm::may_access(&attr, creds, want) {
+            return Err(Errno::EACCES);
+        }
+    }
+    if writable && kind == FileType::Regular {
+        prepare_write(&inode)?;
+        if flags & O_TRUNC != 0 && !created {
+            inode.set_attr(&SetAttr {
+                size: Some(0),
+                ..SetAttr::default()
+            })?;
+        }
+    }
+    let ops = open_inode(&inode, path_only)?;
+    let kept = if path_only {
         flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     } else {
         flags
     };
-    let file = OpenFile::new(
-        Arc::new(host),
+    let shown = String::from_utf8_lossy(&display(sc, &at)).into_owned();
+    let file = OpenFile::at(
+        ops,
         kept & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
-        String::from_utf8_lossy(&path).into_owned(),
+        at,
+        shown,
     );
     let limit = nofile_limit(sc);
     sc.task
@@ -50,45 +152,65 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32) -> SysRe
 
 /// `open(path, flags, mode)`.
 pub(super) fn open(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    do_open(sc, AT_FDCWD, a[0], a[1] as u32)
+    do_open(sc, AT_FDCWD, a[0], a[1] as u32, a[2] as u32)
 }
 
 /// `openat(dirfd, path, flags, mode)`.
 pub(super) fn openat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    do_open(sc, fd_arg(a[0]), a[1], a[2] as u32)
+    do_open(sc, fd_arg(a[0]), a[1], a[2] as u32, a[3] as u32)
 }
 
 /// `creat(path, mode)` = `open(path, O_CREAT|O_WRONLY|O_TRUNC, mode)`.
 pub(super) fn creat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    do_open(sc, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC)
+    do_open(
+        sc,
+        AT_FDCWD,
+        a[0],
+        O_CREAT | O_WRONLY | O_TRUNC,
+        a[1] as u32,
+    )
 }
 
-/// Stats what `(dirfd, path, flags)` names; `AT_EMPTY_PATH` with an empty path stats
-/// `dirfd` itself.
+/// What `(dirfd, path, flags)` names, for the stat family and friends: an empty path
+/// with `AT_EMPTY_PATH` is `dirfd` itself (or the working directory).
+pub(super) fn lookup_at(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path_addr: u64,
+    flags: u32,
+) -> Result<PathRef, Errno> {
+    let path = read_path(sc, path_addr)?;
+    let walk = WalkFlags {
+        follow_final: flags & AT_SYMLINK_NOFOLLOW == 0,
+        directory: false,
+        empty_path: flags & AT_EMPTY_PATH != 0,
+    };
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        return if dirfd == AT_FDCWD {
+            Ok(sc.task.fs.cwd.lock().clone())
+        } else {
+            sc.task
+                .files
+                .get(dirfd)?
+                .location
+                .clone()
+                .ok_or(Errno::EBADF)
+        };
+    }
+    resolve(sc, dirfd, &path, walk)
+}
+
+/// Stats what `(dirfd, path, flags)` names; an empty path with `AT_EMPTY_PATH` stats
+/// `dirfd` itself, even a file outside the name tree (stdio).
 fn stat_at(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32) -> Result<Stat, Errno> {
     let path = read_path(sc, path_addr)?;
-    if path.is_empty() {
-        if flags & AT_EMPTY_PATH == 0 {
-            return Err(Errno::ENOENT);
-        }
-        if dirfd == AT_FDCWD {
-            let cwd = sc.task.fs.cwd.lock();
-            return sc
-                .task
-                .kernel
-                .host_fs
-                .stat(Anchor::Dir(cwd.fd.as_fd()), b".", true);
-        }
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
         return sc.task.files.get(dirfd)?.ops.stat();
     }
-    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    if is_proc_self_exe(sc, &path) && follow {
-        let exe = sc.task.tg.exe.lock().clone();
-        return sc.task.kernel.host_fs.stat(Anchor::Root, &exe, true);
-    }
-    walk_from(sc, dirfd, &path, |at| {
-        sc.task.kernel.host_fs.stat(at, &path, follow)
-    })
+    Ok(lookup_at(sc, dirfd, path_addr, flags)?
+        .inode()
+        .attr()?
+        .to_stat())
 }
 
 /// `fstat(fd, statbuf)`.
@@ -174,17 +296,8 @@ fn do_readlink(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, buf: u64, size: 
     if (size as i32) <= 0 {
         return Err(Errno::EINVAL);
     }
-    let path = read_path(sc, path_addr)?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
-    }
-    let target = if is_proc_self_exe(sc, &path) {
-        sc.task.tg.exe.lock().clone()
-    } else {
-        walk_from(sc, dirfd, &path, |at| {
-            sc.task.kernel.host_fs.readlink(at, &path)
-        })?
-    };
+    let at = lookup_at(sc, dirfd, path_addr, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
+    let target = at.inode().readlink()?;
     let n = target.len().min(size as u32 as usize);
     sc.task.mm.copy_out(buf, &target[..n])?;
     Ok(n as u64)
@@ -192,10 +305,14 @@ fn do_readlink(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, buf: u64, size: 
 
 /// `readlink(path, buf, bufsiz)`.
 pub(super) fn readlink(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if read_path(sc, a[0])?.is_empty() {
+        return Err(Errno::ENOENT);
+    }
     do_readlink(sc, AT_FDCWD, a[0], a[1], a[2])
 }
 
-/// `readlinkat(dirfd, path, buf, bufsiz)`.
+/// `readlinkat(dirfd, path, buf, bufsiz)`: an empty path reads the symlink `dirfd`
+/// was opened on (`O_PATH|O_NOFOLLOW`).
 pub(super) fn readlinkat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     do_readlink(sc, fd_arg(a[0]), a[1], a[2], a[3])
 }
@@ -204,33 +321,13 @@ fn do_access(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32, flags: 
     if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let path = read_path(sc, path_addr)?;
-    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    if path.is_empty() {
-        if flags & AT_EMPTY_PATH == 0 {
-            return Err(Errno::ENOENT);
-        }
-        // The descriptor itself: it exists; writing it is refused like any host file.
-        let st = if dirfd == AT_FDCWD {
-            let cwd = sc.task.fs.cwd.lock();
-            sc.task
-                .kernel
-                .host_fs
-                .stat(Anchor::Dir(cwd.fd.as_fd()), b".", true)?
-        } else {
-            sc.task.files.get(dirfd)?.ops.stat()?
-        };
-        return if mode & 2 != 0
-            && st.st_mode & veil_abi::flags::mode::S_IFMT != veil_abi::flags::mode::S_IFCHR
-        {
-            Err(Errno::EROFS)
-        } else {
-            Ok(0)
-        };
+    if read_path(sc, path_addr)?.is_empty() && flags & AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
     }
-    walk_from(sc, dirfd, &path, |at| {
-        sc.task.kernel.host_fs.access(at, &path, mode, follow)
-    })?;
+    let attr = lookup_at(sc, dirfd, path_addr, flags)?.inode().attr()?;
+    if mode != 0 && !perm::may_access(&attr, Creds::current(), mode) {
+        return Err(Errno::EACCES);
+    }
     Ok(0)
 }
 
@@ -251,7 +348,7 @@ pub(super) fn faccessat2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `getcwd(buf, size)`: returns the length including the NUL.
 pub(super) fn getcwd(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let mut path = sc.task.fs.cwd.lock().path.clone();
+    let mut path = sc.task.fs.cwd_path();
     path.push(0);
     if (a[1] as usize) < path.len() {
         return Err(Errno::ERANGE);
@@ -260,16 +357,14 @@ pub(super) fn getcwd(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     Ok(path.len() as u64)
 }
 
-/// Makes the directory open as `host` the working directory.
-fn set_cwd(sc: &SyscallCtx<'_>, host: veil_vfs::HostFile) -> SysResult {
-    let fd = host.into_fd();
-    // The canonical path of what the sentry opened is the guest's path: the guest's
-    // root is the host's root.
-    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
-    let path = std::fs::read_link(link).map_err(Errno::from)?;
-    let mut cwd = sc.task.fs.cwd.lock();
-    cwd.path = path.into_os_string().into_encoded_bytes();
-    cwd.fd = fd;
+fn set_cwd(sc: &SyscallCtx<'_>, at: PathRef) -> SysResult {
+    if !at.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    if !perm::may_access(&at.inode().attr()?, Creds::current(), MAY_EXEC) {
+        return Err(Errno::EACCES);
+    }
+    *sc.task.fs.cwd.lock() = at;
     Ok(0)
 }
 
@@ -279,25 +374,23 @@ pub(super) fn chdir(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let host = walk_from(sc, AT_FDCWD, &path, |at| {
-        sc.task.kernel.host_fs.open(at, &path, O_PATH | O_DIRECTORY)
-    })?;
-    set_cwd(sc, host)
+    let at = resolve(
+        sc,
+        AT_FDCWD,
+        &path,
+        WalkFlags {
+            directory: true,
+            ..WalkFlags::FOLLOW
+        },
+    )?;
+    set_cwd(sc, at)
 }
 
 /// `fchdir(fd)`.
 pub(super) fn fchdir(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let file = sc.task.files.get(fd_arg(a[0]))?;
-    if !file.ops.is_dir() {
-        return Err(Errno::ENOTDIR);
-    }
-    let fd = file.ops.host_fd().ok_or(Errno::ENOTDIR)?;
-    let host = sc
-        .task
-        .kernel
-        .host_fs
-        .open(Anchor::Dir(fd), b".", O_PATH | O_DIRECTORY)?;
-    set_cwd(sc, host)
+    let at = file.location.clone().ok_or(Errno::ENOTDIR)?;
+    set_cwd(sc, at)
 }
 
 /// `umask(mask)`: returns the previous mask.
@@ -314,10 +407,8 @@ pub(super) fn statfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let host = walk_from(sc, AT_FDCWD, &path, |at| {
-        sc.task.kernel.host_fs.open(at, &path, O_PATH)
-    })?;
-    let st = veil_vfs::FileOps::statfs(&host)?;
+    let at = resolve(sc, AT_FDCWD, &path, WalkFlags::FOLLOW)?;
+    let st = InodeFile::new(at.inode().clone()).statfs()?;
     sc.task.mm.write_obj(a[1], &st).map(|()| 0)
 }
 

@@ -55,8 +55,15 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if !file.readable() {
         return Err(Errno::EACCES);
     }
-    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 && !file.writable() {
-        return Err(Errno::EACCES);
+    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 {
+        if !file.writable() {
+            return Err(Errno::EACCES);
+        }
+        // A private copy would silently lose the guest's writes: refuse until files
+        // are Mappable and shared mappings coherent.
+        if kind == S_IFREG {
+            return Err(Errno::ENODEV);
+        }
     }
     if kind == S_IFCHR && st.st_rdev == nix::sys::stat::makedev(1, 5) {
         // /dev/zero: an anonymous mapping.

@@ -4,17 +4,21 @@
 //! It decodes its arguments first, checks flag masks before any side effect, and
 //! touches guest memory only through the memory manager (a bad pointer is `EFAULT`).
 
+mod attr;
 mod fd;
 mod file;
 mod identity;
 mod misc;
 mod mmap;
+mod namei;
 mod path;
 mod read_write;
 mod signal;
+mod sync;
 mod table;
 mod thread;
 mod time;
+mod transfer;
 mod xattr;
 
 use std::sync::Arc;

@@ -1,54 +1,73 @@
-//! Reading guest paths and finding where a path walk starts.
-
-use std::os::fd::AsFd;
+//! Reading guest paths and walking them from the right place.
 
 use veil_abi::flags::at::AT_FDCWD;
 use veil_abi::Errno;
-use veil_vfs::host::Anchor;
+use veil_vfs::inode::Attr;
+use veil_vfs::walk::{CreateLookup, PathRef, WalkCtx, WalkFlags};
 
 use super::SyscallCtx;
 use crate::mm::PATH_MAX;
+use crate::perm::{self, Creds, MAY_EXEC};
 
 /// Reads the path at `addr` (`EFAULT`, `ENAMETOOLONG`).
 pub(crate) fn read_path(sc: &SyscallCtx<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
     sc.task.mm.copy_string_in(addr, PATH_MAX - 1)
 }
 
-/// Runs `f` with the anchor a walk of `path` starts from: the root for absolute paths,
-/// else the working directory (`AT_FDCWD`) or the directory open at `dirfd`.
-/// `ENOTDIR` if `dirfd` is not a directory, `EBADF` if it is not open.
-pub(crate) fn walk_from<R>(
+/// Runs `f` with a walk context for the caller: its root and working directory, and
+/// the place of `dirfd` for relative paths unless it is `AT_FDCWD`. Directories are
+/// searched with the caller's credentials.
+pub(crate) fn with_walk<R>(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    f: impl FnOnce(&WalkCtx<'_>) -> Result<R, Errno>,
+) -> Result<R, Errno> {
+    let (root, cwd) = sc.task.fs.root_and_cwd();
+    let start = if dirfd == AT_FDCWD {
+        None
+    } else {
+        let file = sc.task.files.get(dirfd)?;
+        Some(file.location.clone().ok_or(Errno::ENOTDIR)?)
+    };
+    let creds = Creds::current();
+    let search = move |a: &Attr| perm::may_access(a, creds, MAY_EXEC);
+    let mut ctx = WalkCtx::new(sc.task.kernel.namespace(), &root, &cwd);
+    ctx.start = start.as_ref();
+    ctx.may_search = Some(&search);
+    f(&ctx)
+}
+
+/// Resolves `path` from `dirfd`.
+pub(crate) fn resolve(
     sc: &SyscallCtx<'_>,
     dirfd: i32,
     path: &[u8],
-    f: impl FnOnce(Anchor<'_>) -> Result<R, Errno>,
-) -> Result<R, Errno> {
-    if path.first() == Some(&b'/') {
-        return f(Anchor::Root);
-    }
-    if dirfd == AT_FDCWD {
-        let cwd = sc.task.fs.cwd.lock();
-        return f(Anchor::Dir(cwd.fd.as_fd()));
-    }
-    let file = sc.task.files.get(dirfd)?;
-    if !file.ops.is_dir() {
-        return Err(Errno::ENOTDIR);
-    }
-    let fd = file.ops.host_fd().ok_or(Errno::ENOTDIR)?;
-    f(Anchor::Dir(fd))
+    flags: WalkFlags,
+) -> Result<PathRef, Errno> {
+    with_walk(sc, dirfd, |ctx| ctx.resolve(path, flags))
 }
 
-/// Whether `path` names the caller's `/proc/self/exe` (or `/proc/thread-self/exe`,
-/// `/proc/<pid>/exe`), which Veil answers itself.
-pub(crate) fn is_proc_self_exe(sc: &SyscallCtx<'_>, path: &[u8]) -> bool {
-    let parts: Vec<&[u8]> = path
-        .split(|&c| c == b'/')
-        .filter(|p| !p.is_empty() && *p != b".")
-        .collect();
-    let pid = sc.task.tg.tgid.to_string();
-    path.first() == Some(&b'/')
-        && parts.len() == 3
-        && parts[0] == b"proc"
-        && (parts[1] == b"self" || parts[1] == b"thread-self" || parts[1] == pid.as_bytes())
-        && parts[2] == b"exe"
+/// Resolves all but the last component: `(directory, last name, trailing slash)`.
+pub(crate) fn resolve_parent(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path: &[u8],
+) -> Result<(PathRef, Vec<u8>, bool), Errno> {
+    with_walk(sc, dirfd, |ctx| ctx.resolve_parent(path))
+}
+
+/// Resolves for `open(O_CREAT)`: the file if it exists, else where to create it.
+pub(crate) fn resolve_create(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path: &[u8],
+    flags: WalkFlags,
+) -> Result<CreateLookup, Errno> {
+    with_walk(sc, dirfd, |ctx| ctx.resolve_create(path, flags))
+}
+
+/// The path of `at` as the caller sees it (from its root).
+pub(crate) fn display(sc: &SyscallCtx<'_>, at: &PathRef) -> Vec<u8> {
+    let root = sc.task.fs.root.lock().clone();
+    at.path(&root)
 }

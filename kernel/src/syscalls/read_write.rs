@@ -99,7 +99,10 @@ fn write_from(
         }
         let n = match offset {
             Some(off) => file.ops.pwrite(&bounce[..want], off.saturating_add(done)),
-            None => file.ops.write(&bounce[..want]),
+            None => file.ops.write(
+                &bounce[..want],
+                file.flags() & veil_abi::flags::open::O_APPEND != 0,
+            ),
         };
         let n = match n {
             Ok(n) => n,

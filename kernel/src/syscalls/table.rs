@@ -5,7 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    fd, file, identity, misc, mmap, read_write, signal, thread, time, xattr, SysResult, SyscallCtx,
+    attr, fd, file, identity, misc, mmap, namei, read_write, signal, sync, thread, time, transfer,
+    xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -44,21 +45,21 @@ macro_rules! syscall_table {
 
 use Support::*;
 
-const RO_FS: &str = "the host file system is read-only until the VFS/overlay issue: writes, creation and removal fail with EROFS (except /dev/null, /dev/zero, /dev/full)";
+const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
 syscall_table! {
     SYS_READ => read_write::read, Full;
     SYS_WRITE => read_write::write, Full;
     SYS_PREAD64 => read_write::pread64, Full;
-    SYS_PWRITE64 => read_write::pwrite64, Partial(RO_FS);
+    SYS_PWRITE64 => read_write::pwrite64, Full;
     SYS_READV => read_write::readv, Full;
     SYS_WRITEV => read_write::writev, Full;
     SYS_PREADV => read_write::preadv, Full;
-    SYS_PWRITEV => read_write::pwritev, Partial(RO_FS);
+    SYS_PWRITEV => read_write::pwritev, Full;
     SYS_LSEEK => read_write::lseek, Full;
-    SYS_OPEN => file::open, Partial(RO_FS);
-    SYS_OPENAT => file::openat, Partial(RO_FS);
-    SYS_CREAT => file::creat, Partial(RO_FS);
+    SYS_OPEN => file::open, Partial(OPEN_NOTE);
+    SYS_OPENAT => file::openat, Partial(OPEN_NOTE);
+    SYS_CREAT => file::creat, Full;
     SYS_CLOSE => fd::close, Full;
     SYS_DUP => fd::dup, Full;
     SYS_DUP2 => fd::dup2, Full;
@@ -71,8 +72,8 @@ syscall_table! {
     SYS_NEWFSTATAT => file::newfstatat, Full;
     SYS_STATX => file::statx, Partial("no birth time (STATX_BTIME) or mount id");
     SYS_GETDENTS64 => file::getdents64, Full;
-    SYS_READLINK => file::readlink, Partial("/proc/self/exe is Veil's; the rest of /proc comes with the VFS issue");
-    SYS_READLINKAT => file::readlinkat, Partial("/proc/self/exe is Veil's; the rest of /proc comes with the VFS issue");
+    SYS_READLINK => file::readlink, Full;
+    SYS_READLINKAT => file::readlinkat, Full;
     SYS_ACCESS => file::access, Full;
     SYS_FACCESSAT => file::faccessat, Full;
     SYS_FACCESSAT2 => file::faccessat2, Full;
@@ -80,7 +81,7 @@ syscall_table! {
     SYS_CHDIR => file::chdir, Full;
     SYS_FCHDIR => file::fchdir, Full;
     SYS_UMASK => file::umask, Full;
-    SYS_MMAP => mmap::mmap, Partial("file mappings are private copies taken at mmap time; MAP_SHARED writable file mappings fail with EACCES (files are read-only); no SIGBUS beyond end of file");
+    SYS_MMAP => mmap::mmap, Partial("file mappings are private copies taken at mmap time; MAP_SHARED writable file mappings are ENODEV until files are Mappable; no SIGBUS beyond end of file");
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;
@@ -127,21 +128,53 @@ syscall_table! {
     SYS_SCHED_SETAFFINITY => misc::sched_setaffinity, Partial("validated and accepted; the sentry places threads itself");
     SYS_SCHED_YIELD => misc::sched_yield, Full;
     SYS_SYSINFO => misc::sysinfo, Partial("memory figures are the host's; load averages are zero");
-    SYS_STATFS => file::statfs, Partial("the host file system's figures, always flagged read-only (ST_RDONLY)");
-    SYS_FSTATFS => file::fstatfs, Partial("the host file system's figures, always flagged read-only (ST_RDONLY)");
+    SYS_STATFS => file::statfs, Partial("tmpfs figures for every file of the sandbox");
+    SYS_FSTATFS => file::fstatfs, Partial("tmpfs figures for every file of the sandbox");
     SYS_FADVISE64 => fd::fadvise64, Full;
     SYS_GETXATTR => xattr::getxattr, Full;
-    SYS_LGETXATTR => xattr::lgetxattr, Partial("attributes of a symlink itself read as absent");
+    SYS_LGETXATTR => xattr::lgetxattr, Full;
     SYS_FGETXATTR => xattr::fgetxattr, Full;
     SYS_LISTXATTR => xattr::listxattr, Full;
-    SYS_LLISTXATTR => xattr::llistxattr, Partial("attributes of a symlink itself read as absent");
+    SYS_LLISTXATTR => xattr::llistxattr, Full;
     SYS_FLISTXATTR => xattr::flistxattr, Full;
-    SYS_SETXATTR => xattr::setxattr, Partial(RO_FS);
-    SYS_LSETXATTR => xattr::lsetxattr, Partial(RO_FS);
-    SYS_FSETXATTR => xattr::fsetxattr, Partial(RO_FS);
-    SYS_REMOVEXATTR => xattr::removexattr, Partial(RO_FS);
-    SYS_LREMOVEXATTR => xattr::lremovexattr, Partial(RO_FS);
-    SYS_FREMOVEXATTR => xattr::fremovexattr, Partial(RO_FS);
+    SYS_SETXATTR => xattr::setxattr, Full;
+    SYS_LSETXATTR => xattr::lsetxattr, Full;
+    SYS_FSETXATTR => xattr::fsetxattr, Full;
+    SYS_REMOVEXATTR => xattr::removexattr, Full;
+    SYS_LREMOVEXATTR => xattr::lremovexattr, Full;
+    SYS_FREMOVEXATTR => xattr::fremovexattr, Full;
+    SYS_MKDIR => namei::mkdir, Full;
+    SYS_MKDIRAT => namei::mkdirat, Full;
+    SYS_MKNOD => namei::mknod, Full;
+    SYS_MKNODAT => namei::mknodat, Full;
+    SYS_UNLINK => namei::unlink, Full;
+    SYS_UNLINKAT => namei::unlinkat, Full;
+    SYS_RMDIR => namei::rmdir, Full;
+    SYS_RENAME => namei::rename, Full;
+    SYS_RENAMEAT => namei::renameat, Full;
+    SYS_RENAMEAT2 => namei::renameat2, Partial("RENAME_WHITEOUT is EINVAL; renaming a directory that has lower-layer contents is EXDEV (overlayfs without redirect_dir)");
+    SYS_LINK => namei::link, Full;
+    SYS_LINKAT => namei::linkat, Full;
+    SYS_SYMLINK => namei::symlink, Full;
+    SYS_SYMLINKAT => namei::symlinkat, Full;
+    SYS_CHMOD => attr::chmod, Full;
+    SYS_FCHMOD => attr::fchmod, Full;
+    SYS_FCHMODAT => attr::fchmodat, Full;
+    SYS_CHOWN => attr::chown, Full;
+    SYS_FCHOWN => attr::fchown, Full;
+    SYS_LCHOWN => attr::lchown, Full;
+    SYS_FCHOWNAT => attr::fchownat, Full;
+    SYS_UTIMENSAT => attr::utimensat, Full;
+    SYS_TRUNCATE => attr::truncate, Full;
+    SYS_FTRUNCATE => attr::ftruncate, Full;
+    SYS_FALLOCATE => attr::fallocate, Partial("modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP");
+    SYS_SYNC => sync::sync, Full;
+    SYS_SYNCFS => sync::syncfs, Full;
+    SYS_FSYNC => sync::fsync, Full;
+    SYS_FDATASYNC => sync::fsync, Full;
+    SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
+    SYS_SENDFILE => transfer::sendfile, Full;
+    SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.

@@ -12,7 +12,6 @@ use veil_platform::MAX_USER_ADDRESS;
 
 use super::time::{deadline_from_absolute, timespec_duration};
 use super::{Exit, SysResult, SyscallCtx};
-use crate::fs_context::{Cwd, FsContext};
 use crate::signal::ERESTARTSYS;
 use crate::task::Task;
 
@@ -73,15 +72,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     let fs = if f & CLONE_FS != 0 {
         parent.fs.clone()
     } else {
-        let cwd = parent.fs.cwd.lock();
-        let fd = cwd.fd.try_clone().map_err(Errno::from)?;
-        Arc::new(FsContext {
-            cwd: parking_lot::Mutex::new(Cwd {
-                path: cwd.path.clone(),
-                fd,
-            }),
-            umask: parking_lot::Mutex::new(*parent.fs.umask.lock()),
-        })
+        Arc::new(parent.fs.fork())
     };
     let child = Task::new(
         tid,

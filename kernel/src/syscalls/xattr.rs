@@ -1,14 +1,13 @@
-//! Extended attributes: read from the host file system; every change is `EROFS`
-//! (the host is read-only to the guest) after Linux's argument checks.
+//! Extended attributes of files in the name tree.
 
-use std::sync::Arc;
-
-use veil_abi::flags::at::AT_FDCWD;
+use veil_abi::flags::at::{AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use veil_abi::Errno;
-use veil_vfs::FileOps;
+use veil_vfs::inode::{InodeRef, XattrMode};
 
-use super::path::{read_path, walk_from};
+use super::file::{lookup_at, prepare_write};
+use super::path::read_path;
 use super::{fd_arg, SysResult, SyscallCtx};
+use crate::perm::{self, Creds};
 
 /// Longest attribute name (`XATTR_NAME_MAX`).
 const XATTR_NAME_MAX: usize = 255;
@@ -36,165 +35,151 @@ fn read_name(sc: &SyscallCtx<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
     Ok(name)
 }
 
-/// The file a path-based call names, opened for reading attributes; `None` for a
-/// symlink that is not followed.
-fn file_at(
-    sc: &SyscallCtx<'_>,
-    path_addr: u64,
-    follow: bool,
-) -> Result<Option<Arc<dyn FileOps>>, Errno> {
-    let path = read_path(sc, path_addr)?;
-    if path.is_empty() {
+/// The inode a path-based call names.
+fn inode_at(sc: &SyscallCtx<'_>, path_addr: u64, follow: bool) -> Result<InodeRef, Errno> {
+    if read_path(sc, path_addr)?.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let f = walk_from(sc, AT_FDCWD, &path, |at| {
-        sc.task.kernel.host_fs.open_for_xattr(at, &path, follow)
-    })?;
-    Ok(f.map(|f| Arc::new(f) as Arc<dyn FileOps>))
+    let flags = if follow { 0 } else { AT_SYMLINK_NOFOLLOW };
+    Ok(lookup_at(sc, AT_FDCWD, path_addr, flags)?.inode().clone())
 }
 
-fn fd_file(sc: &SyscallCtx<'_>, fd: u64) -> Result<Option<Arc<dyn FileOps>>, Errno> {
+/// The inode an fd-based call names.
+fn inode_of_fd(sc: &SyscallCtx<'_>, fd: u64) -> Result<InodeRef, Errno> {
     let file = sc.task.files.get(fd_arg(fd))?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
-    Ok(Some(file.ops.clone()))
+    let at = file.location.clone().ok_or(Errno::EOPNOTSUPP)?;
+    Ok(at.inode().clone())
 }
 
-fn get(
-    sc: &SyscallCtx<'_>,
-    file: Option<Arc<dyn FileOps>>,
-    name_addr: u64,
-    value: u64,
-    size: u64,
-) -> SysResult {
+/// Copies `data` out with the xattr size convention: size 0 asks for the length, a
+/// shorter buffer is `ERANGE`.
+fn sized_out(sc: &SyscallCtx<'_>, data: &[u8], addr: u64, size: u64) -> SysResult {
+    if size == 0 {
+        return Ok(data.len() as u64);
+    }
+    if (size.min(XATTR_SIZE_MAX) as usize) < data.len() {
+        return Err(Errno::ERANGE);
+    }
+    sc.task.mm.copy_out(addr, data)?;
+    Ok(data.len() as u64)
+}
+
+fn get(sc: &SyscallCtx<'_>, inode: InodeRef, name_addr: u64, value: u64, size: u64) -> SysResult {
     let name = read_name(sc, name_addr)?;
-    let Some(file) = file else {
-        return Err(Errno::ENODATA);
-    };
-    let mut buf = vec![0u8; size.min(XATTR_SIZE_MAX) as usize];
-    let n = file.getxattr(&name, &mut buf)?;
-    if size > 0 {
-        sc.task.mm.copy_out(value, &buf[..n])?;
-    }
-    Ok(n as u64)
+    let data = inode.getxattr(&name)?;
+    sized_out(sc, &data, value, size)
 }
 
-fn list(
-    sc: &SyscallCtx<'_>,
-    file: Option<Arc<dyn FileOps>>,
-    list_addr: u64,
-    size: u64,
-) -> SysResult {
-    let Some(file) = file else {
-        return Ok(0);
-    };
-    let mut buf = vec![0u8; size.min(XATTR_SIZE_MAX) as usize];
-    let n = file.listxattr(&mut buf)?;
-    if size > 0 {
-        sc.task.mm.copy_out(list_addr, &buf[..n])?;
+fn list(sc: &SyscallCtx<'_>, inode: InodeRef, list_addr: u64, size: u64) -> SysResult {
+    let mut data = Vec::new();
+    for n in inode.listxattr()? {
+        data.extend_from_slice(&n);
+        data.push(0);
     }
-    Ok(n as u64)
+    sized_out(sc, &data, list_addr, size)
+}
+
+/// Changes need the owner (or root) for `user.*`, and root for `trusted.*`/`security.*`.
+fn may_change(inode: &InodeRef, name: &[u8]) -> Result<(), Errno> {
+    let creds = Creds::current();
+    if name.starts_with(b"user.") {
+        if !perm::owns(&inode.attr()?, creds) {
+            return Err(Errno::EPERM);
+        }
+    } else if creds.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+fn set(sc: &SyscallCtx<'_>, inode: InodeRef, a: [u64; 6]) -> SysResult {
+    let (name_addr, value, size, flags) = (a[1], a[2], a[3], a[4] as u32);
+    if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let name = read_name(sc, name_addr)?;
+    if size > XATTR_SIZE_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let mut data = vec![0u8; size as usize];
+    sc.task.mm.copy_in(value, &mut data)?;
+    let mode = match flags {
+        XATTR_CREATE => XattrMode::Create,
+        XATTR_REPLACE => XattrMode::Replace,
+        0 => XattrMode::Any,
+        _ => return Err(Errno::EINVAL),
+    };
+    may_change(&inode, &name)?;
+    prepare_write(&inode)?;
+    inode.setxattr(&name, &data, mode).map(|()| 0)
+}
+
+fn remove(sc: &SyscallCtx<'_>, inode: InodeRef, name_addr: u64) -> SysResult {
+    let name = read_name(sc, name_addr)?;
+    may_change(&inode, &name)?;
+    prepare_write(&inode)?;
+    inode.removexattr(&name).map(|()| 0)
 }
 
 /// `getxattr(path, name, value, size)`.
 pub(super) fn getxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = file_at(sc, a[0], true)?;
-    get(sc, f, a[1], a[2], a[3])
+    get(sc, inode_at(sc, a[0], true)?, a[1], a[2], a[3])
 }
 
 /// `lgetxattr(path, name, value, size)`.
 pub(super) fn lgetxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = file_at(sc, a[0], false)?;
-    get(sc, f, a[1], a[2], a[3])
+    get(sc, inode_at(sc, a[0], false)?, a[1], a[2], a[3])
 }
 
 /// `fgetxattr(fd, name, value, size)`.
 pub(super) fn fgetxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = fd_file(sc, a[0])?;
-    get(sc, f, a[1], a[2], a[3])
+    get(sc, inode_of_fd(sc, a[0])?, a[1], a[2], a[3])
 }
 
 /// `listxattr(path, list, size)`.
 pub(super) fn listxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = file_at(sc, a[0], true)?;
-    list(sc, f, a[1], a[2])
+    list(sc, inode_at(sc, a[0], true)?, a[1], a[2])
 }
 
 /// `llistxattr(path, list, size)`.
 pub(super) fn llistxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = file_at(sc, a[0], false)?;
-    list(sc, f, a[1], a[2])
+    list(sc, inode_at(sc, a[0], false)?, a[1], a[2])
 }
 
 /// `flistxattr(fd, list, size)`.
 pub(super) fn flistxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let f = fd_file(sc, a[0])?;
-    list(sc, f, a[1], a[2])
-}
-
-/// The checks every change makes before finding the file system read-only.
-fn refuse_change(
-    sc: &SyscallCtx<'_>,
-    target: Result<(), Errno>,
-    name_addr: u64,
-    size: u64,
-    flags: u32,
-) -> SysResult {
-    if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    read_name(sc, name_addr)?;
-    if size > XATTR_SIZE_MAX {
-        return Err(Errno::E2BIG);
-    }
-    target?;
-    Err(Errno::EROFS)
-}
-
-fn path_exists(sc: &SyscallCtx<'_>, path_addr: u64, follow: bool) -> Result<(), Errno> {
-    let path = read_path(sc, path_addr)?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
-    }
-    walk_from(sc, AT_FDCWD, &path, |at| {
-        sc.task.kernel.host_fs.stat(at, &path, follow)
-    })
-    .map(|_| ())
+    list(sc, inode_of_fd(sc, a[0])?, a[1], a[2])
 }
 
 /// `setxattr(path, name, value, size, flags)`.
 pub(super) fn setxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = path_exists(sc, a[0], true);
-    refuse_change(sc, t, a[1], a[3], a[4] as u32)
+    set(sc, inode_at(sc, a[0], true)?, a)
 }
 
 /// `lsetxattr(path, name, value, size, flags)`.
 pub(super) fn lsetxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = path_exists(sc, a[0], false);
-    refuse_change(sc, t, a[1], a[3], a[4] as u32)
+    set(sc, inode_at(sc, a[0], false)?, a)
 }
 
 /// `fsetxattr(fd, name, value, size, flags)`.
 pub(super) fn fsetxattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = fd_file(sc, a[0]).map(|_| ());
-    refuse_change(sc, t, a[1], a[3], a[4] as u32)
+    set(sc, inode_of_fd(sc, a[0])?, a)
 }
 
 /// `removexattr(path, name)`.
 pub(super) fn removexattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = path_exists(sc, a[0], true);
-    refuse_change(sc, t, a[1], 0, 0)
+    remove(sc, inode_at(sc, a[0], true)?, a[1])
 }
 
 /// `lremovexattr(path, name)`.
 pub(super) fn lremovexattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = path_exists(sc, a[0], false);
-    refuse_change(sc, t, a[1], 0, 0)
+    remove(sc, inode_at(sc, a[0], false)?, a[1])
 }
 
 /// `fremovexattr(fd, name)`.
 pub(super) fn fremovexattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let t = fd_file(sc, a[0]).map(|_| ());
-    refuse_change(sc, t, a[1], 0, 0)
+    remove(sc, inode_of_fd(sc, a[0])?, a[1])
 }

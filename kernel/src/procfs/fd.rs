@@ -1,0 +1,54 @@
+//! `/proc/<pid>/fd/`: one symlink per open descriptor, to the path the file was opened
+//! by.
+
+use veil_abi::flags::open::{O_ACCMODE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY};
+use veil_abi::Errno;
+use veil_vfs::inode::{FileType, InodeRef};
+
+use super::node::{self, DirSource};
+use super::subject::Subject;
+
+/// The contents of an `fd` directory.
+pub(super) struct FdDir {
+    /// Whose descriptors.
+    pub subject: Subject,
+}
+
+/// The permission bits of the link of a descriptor opened with `flags`, as Linux's
+/// `tid_fd_update_inode`: `r-x` for reading, `-wx` for writing, for the owner only.
+pub fn link_perm(flags: u32) -> u32 {
+    if flags & O_PATH != 0 {
+        return 0o500;
+    }
+    match flags & O_ACCMODE {
+        O_RDONLY => 0o500,
+        O_WRONLY => 0o300,
+        O_RDWR => 0o700,
+        _ => 0o100,
+    }
+}
+
+impl DirSource for FdDir {
+    fn entries(&self) -> Result<Vec<(Vec<u8>, FileType)>, Errno> {
+        let task = self.subject.task().map_err(|_| Errno::ENOENT)?;
+        let entries = task.files.entries();
+        Ok(entries
+            .into_iter()
+            .map(|(fd, _)| (fd.to_string().into_bytes(), FileType::Symlink))
+            .collect())
+    }
+
+    fn child(&self, name: &[u8], path: &str) -> Result<InodeRef, Errno> {
+        let fd = node::parse_number(name).ok_or(Errno::ENOENT)?;
+        let task = self.subject.task().map_err(|_| Errno::ENOENT)?;
+        let file = task.files.get(fd).map_err(|_| Errno::ENOENT)?;
+        let perm = link_perm(file.flags());
+        let subject = self.subject.clone();
+        let target = node::generate(move || {
+            let task = subject.task()?;
+            let file = task.files.get(fd).map_err(|_| Errno::ENOENT)?;
+            Ok(file.path.as_bytes().to_vec())
+        });
+        Ok(node::link(path, perm, self.subject.owner(), target))
+    }
+}

@@ -1,0 +1,308 @@
+//! Calls that change a file's attributes: chmod, chown, utimensat, truncate, fallocate.
+
+use veil_abi::flags::at::*;
+use veil_abi::structs::Timespec;
+use veil_abi::Errno;
+use veil_vfs::inode::{FileType, InodeRef, SetAttr};
+use veil_vfs::OpenFile;
+
+use super::file::{lookup_at, prepare_write};
+use super::path::read_path;
+use super::{fd_arg, SysResult, SyscallCtx};
+use crate::perm::{self, Creds, MAY_WRITE};
+
+/// `UTIME_NOW`: set to the current time.
+const UTIME_NOW: i64 = (1 << 30) - 1;
+/// `UTIME_OMIT`: leave unchanged.
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+const S_ISUID: u32 = 0o4000;
+const S_ISGID: u32 = 0o2000;
+
+/// The inode behind an open file (`EBADF` for `O_PATH` where Linux refuses it).
+fn inode_of(file: &OpenFile) -> Result<InodeRef, Errno> {
+    Ok(file.location.as_ref().ok_or(Errno::EPERM)?.inode().clone())
+}
+
+/// Applies `change` to `inode`, copying an overlay file up first.
+fn apply(inode: &InodeRef, change: SetAttr) -> SysResult {
+    prepare_write(inode)?;
+    inode.set_attr(&change).map(|()| 0)
+}
+
+fn chmod_inode(inode: &InodeRef, mode: u32) -> SysResult {
+    let attr = inode.attr()?;
+    if !perm::owns(&attr, Creds::current()) {
+        return Err(Errno::EPERM);
+    }
+    apply(
+        inode,
+        SetAttr {
+            perm: Some(mode & 0o7777),
+            ..SetAttr::default()
+        },
+    )
+}
+
+/// `chmod(path, mode)`.
+pub(super) fn chmod(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    chmod_inode(lookup_at(sc, AT_FDCWD, a[0], 0)?.inode(), a[1] as u32)
+}
+
+/// `fchmod(fd, mode)`.
+pub(super) fn fchmod(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    chmod_inode(&inode_of(&file)?, a[1] as u32)
+}
+
+/// `fchmodat(dirfd, path, mode, flags)`: `AT_SYMLINK_NOFOLLOW` is `EOPNOTSUPP`, as Linux
+/// (symlinks have no mode of their own).
+pub(super) fn fchmodat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let flags = a[3] as u32;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if read_path(sc, a[1])?.is_empty() && flags & AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
+    }
+    chmod_inode(
+        lookup_at(sc, fd_arg(a[0]), a[1], flags)?.inode(),
+        a[2] as u32,
+    )
+}
+
+fn chown_inode(inode: &InodeRef, uid: u32, gid: u32) -> SysResult {
+    let attr = inode.attr()?;
+    let creds = Creds::current();
+    let new_uid = (uid != u32::MAX).then_some(uid);
+    let new_gid = (gid != u32::MAX).then_some(gid);
+    // Only root changes the owner; the owner may change the group to its own group.
+    let uid_ok = new_uid.is_none_or(|u| u == attr.uid || creds.uid == 0);
+    let gid_ok = new_gid.is_none_or(|g| {
+        creds.uid == 0 || (attr.uid == creds.uid && (g == creds.gid || g == attr.gid))
+    });
+    if !uid_ok || !gid_ok {
+        return Err(Errno::EPERM);
+    }
+    let mut change = SetAttr {
+        uid: new_uid,
+        gid: new_gid,
+        ..SetAttr::default()
+    };
+    if (new_uid.is_some() || new_gid.is_some())
+        && attr.kind != FileType::Directory
+        && attr.kind != FileType::Symlink
+    {
+        // A change of owner drops set-user-ID, and set-group-ID when group-executable.
+        let mut p = attr.perm & !S_ISUID;
+        if p & 0o010 != 0 {
+            p &= !S_ISGID;
+        }
+        if p != attr.perm {
+            change.perm = Some(p);
+        }
+    }
+    apply(inode, change)
+}
+
+/// `chown(path, uid, gid)`.
+pub(super) fn chown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    chown_inode(
+        lookup_at(sc, AT_FDCWD, a[0], 0)?.inode(),
+        a[1] as u32,
+        a[2] as u32,
+    )
+}
+
+/// `lchown(path, uid, gid)`.
+pub(super) fn lchown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    chown_inode(
+        lookup_at(sc, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW)?.inode(),
+        a[1] as u32,
+        a[2] as u32,
+    )
+}
+
+/// `fchown(fd, uid, gid)`.
+pub(super) fn fchown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    chown_inode(&inode_of(&file)?, a[1] as u32, a[2] as u32)
+}
+
+/// `fchownat(dirfd, path, uid, gid, flags)`.
+pub(super) fn fchownat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let flags = a[4] as u32;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if read_path(sc, a[1])?.is_empty() && flags & AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
+    }
+    chown_inode(
+        lookup_at(sc, fd_arg(a[0]), a[1], flags)?.inode(),
+        a[2] as u32,
+        a[3] as u32,
+    )
+}
+
+fn now() -> Timespec {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timespec {
+        tv_sec: d.as_secs() as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}
+
+/// `utimensat(dirfd, path, times, flags)`: a null path changes `dirfd` itself.
+pub(super) fn utimensat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (dirfd, path_addr, times_addr, flags) = (fd_arg(a[0]), a[1], a[2], a[3] as u32);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let times: [Timespec; 2] = if times_addr == 0 {
+        [Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_NOW,
+        }; 2]
+    } else {
+        sc.task.mm.read_obj(times_addr)?
+    };
+    for t in &times {
+        if t.tv_nsec != UTIME_NOW
+            && t.tv_nsec != UTIME_OMIT
+            && !(0..1_000_000_000).contains(&t.tv_nsec)
+        {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let inode = if path_addr == 0 {
+        if dirfd == AT_FDCWD {
+            return Err(Errno::EFAULT);
+        }
+        let file = sc.task.files.get(dirfd)?;
+        inode_of(&file)?
+    } else {
+        if read_path(sc, path_addr)?.is_empty() && flags & AT_EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        lookup_at(sc, dirfd, path_addr, flags)?.inode().clone()
+    };
+    let attr = inode.attr()?;
+    let creds = Creds::current();
+    let explicit = times
+        .iter()
+        .any(|t| t.tv_nsec != UTIME_NOW && t.tv_nsec != UTIME_OMIT);
+    // Explicit times need ownership; "now" also allows anyone who may write.
+    if !perm::owns(&attr, creds) && (explicit || !perm::may_access(&attr, creds, MAY_WRITE)) {
+        return Err(if explicit {
+            Errno::EPERM
+        } else {
+            Errno::EACCES
+        });
+    }
+    let pick = |t: &Timespec| match t.tv_nsec {
+        UTIME_OMIT => None,
+        UTIME_NOW => Some(now()),
+        _ => Some(*t),
+    };
+    apply(
+        &inode,
+        SetAttr {
+            atime: pick(&times[0]),
+            mtime: pick(&times[1]),
+            ..SetAttr::default()
+        },
+    )
+}
+
+fn truncate_inode(inode: &InodeRef, len: i64) -> SysResult {
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    match inode.kind() {
+        FileType::Directory => return Err(Errno::EISDIR),
+        FileType::Regular => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    apply(
+        inode,
+        SetAttr {
+            size: Some(len as u64),
+            ..SetAttr::default()
+        },
+    )
+}
+
+/// `truncate(path, length)`.
+pub(super) fn truncate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if read_path(sc, a[0])?.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let at = lookup_at(sc, AT_FDCWD, a[0], 0)?;
+    if !perm::may_access(&at.inode().attr()?, Creds::current(), MAY_WRITE) {
+        return Err(Errno::EACCES);
+    }
+    truncate_inode(at.inode(), a[1] as i64)
+}
+
+/// `ftruncate(fd, length)`: the file must be open for writing (`EINVAL` otherwise, as
+/// Linux; `EBADF` for `O_PATH`).
+pub(super) fn ftruncate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    if !file.writable() {
+        return Err(Errno::EINVAL);
+    }
+    truncate_inode(&inode_of(&file)?, a[1] as i64)
+}
+
+/// `fallocate(fd, mode, offset, len)`: mode 0, `FALLOC_FL_KEEP_SIZE`, and
+/// `FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE`.
+pub(super) fn fallocate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const KEEP_SIZE: u32 = 1;
+    const PUNCH_HOLE: u32 = 2;
+    let (mode, offset, len) = (a[1] as u32, a[2] as i64, a[3] as i64);
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if offset < 0 || len <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    if offset.checked_add(len).is_none() {
+        return Err(Errno::EFBIG);
+    }
+    if mode & !(KEEP_SIZE | PUNCH_HOLE) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if mode & PUNCH_HOLE != 0 && mode & KEEP_SIZE == 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if !file.writable() {
+        return Err(Errno::EBADF);
+    }
+    let inode = inode_of(&file).map_err(|_| Errno::ENODEV)?;
+    match inode.kind() {
+        FileType::Directory => return Err(Errno::EISDIR),
+        FileType::Regular => {}
+        _ => return Err(Errno::ENODEV),
+    }
+    prepare_write(&inode)?;
+    inode
+        .allocate(
+            offset as u64,
+            len as u64,
+            mode & KEEP_SIZE != 0,
+            mode & PUNCH_HOLE != 0,
+        )
+        .map(|()| 0)
+}

@@ -1,0 +1,125 @@
+//! Copies between files inside the sentry: sendfile and copy_file_range.
+
+use veil_abi::flags::mode::{S_IFMT, S_IFREG};
+use veil_abi::flags::open::O_APPEND;
+use veil_abi::Errno;
+use veil_vfs::OpenFile;
+
+use super::{fd_arg, SysResult, SyscallCtx};
+
+/// Bytes moved per step.
+const CHUNK: usize = 1 << 20;
+/// Linux's cap on one transfer (`MAX_RW_COUNT`).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
+/// Reads at `offset` (or the position) from `input` and writes to `output` at `out_off`
+/// (or its position), up to `count` bytes; returns bytes moved.
+fn pump(
+    input: &OpenFile,
+    mut in_off: Option<u64>,
+    output: &OpenFile,
+    mut out_off: Option<u64>,
+    count: u64,
+) -> Result<(u64, Option<u64>, Option<u64>), Errno> {
+    let mut buf = vec![0u8; (count as usize).min(CHUNK)];
+    let mut done = 0u64;
+    let append = output.flags() & O_APPEND != 0;
+    while done < count {
+        let want = ((count - done) as usize).min(buf.len());
+        let n = match in_off {
+            Some(o) => input.ops.pread(&mut buf[..want], o),
+            None => input.ops.read(&mut buf[..want]),
+        };
+        let n = match n {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let w = match out_off {
+            Some(o) => output.ops.pwrite(&buf[..n], o),
+            None => output.ops.write(&buf[..n], append),
+        };
+        let w = match w {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        in_off = in_off.map(|o| o + w as u64);
+        out_off = out_off.map(|o| o + w as u64);
+        if w < n {
+            // The reader moved further than the writer took: give the rest back.
+            if in_off.is_none() {
+                let _ = input.ops.seek(-((n - w) as i64), 1);
+            }
+            break;
+        }
+    }
+    Ok((done, in_off, out_off))
+}
+
+fn read_offset(sc: &SyscallCtx<'_>, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let off: i64 = sc.task.mm.read_obj(addr)?;
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(off as u64))
+}
+
+/// `sendfile(out_fd, in_fd, offset, count)`.
+pub(super) fn sendfile(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let output = sc.task.files.get(fd_arg(a[0]))?;
+    let input = sc.task.files.get(fd_arg(a[1]))?;
+    if !input.readable() || !output.writable() {
+        return Err(Errno::EBADF);
+    }
+    let in_off = read_offset(sc, a[2])?;
+    let (done, new_off, _) = pump(&input, in_off, &output, None, a[3].min(MAX_RW_COUNT))?;
+    if let Some(o) = new_off {
+        sc.task.mm.write_obj(a[2], &(o as i64))?;
+    }
+    Ok(done)
+}
+
+/// `copy_file_range(fd_in, off_in, fd_out, off_out, len, flags)`: regular files only;
+/// overlapping ranges of one file are `EINVAL`.
+pub(super) fn copy_file_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if a[5] != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let input = sc.task.files.get(fd_arg(a[0]))?;
+    let output = sc.task.files.get(fd_arg(a[2]))?;
+    if !input.readable() || !output.writable() || output.flags() & O_APPEND != 0 {
+        return Err(Errno::EBADF);
+    }
+    let (ist, ost) = (input.ops.stat()?, output.ops.stat()?);
+    if ist.st_mode & S_IFMT != S_IFREG || ost.st_mode & S_IFMT != S_IFREG {
+        return Err(if ist.st_mode & S_IFMT == veil_abi::flags::mode::S_IFDIR {
+            Errno::EISDIR
+        } else {
+            Errno::EINVAL
+        });
+    }
+    let len = a[4].min(MAX_RW_COUNT);
+    let in_off = read_offset(sc, a[1])?;
+    let out_off = read_offset(sc, a[3])?;
+    if ist.st_ino == ost.st_ino && ist.st_dev == ost.st_dev {
+        let i = in_off.unwrap_or(input.ops.seek(0, 1)?);
+        let o = out_off.unwrap_or(output.ops.seek(0, 1)?);
+        if i < o + len && o < i + len {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let (done, ni, no) = pump(&input, in_off, &output, out_off, len)?;
+    if let Some(o) = ni {
+        sc.task.mm.write_obj(a[1], &(o as i64))?;
+    }
+    if let Some(o) = no {
+        sc.task.mm.write_obj(a[3], &(o as i64))?;
+    }
+    Ok(done)
+}
