@@ -81,7 +81,9 @@ impl FdTable {
             slots[i].replace(Slot { file, cloexec })
         };
         // The old file is released outside the lock.
-        drop(old);
+        if let Some(old) = old {
+            release_posix_locks(&old.file);
+        }
         Ok(())
     }
 
@@ -94,7 +96,9 @@ impl FdTable {
                 .and_then(|i| slots.get_mut(i))
                 .and_then(|s| s.take())
         };
-        old.map(drop).ok_or(Errno::EBADF)
+        let old = old.ok_or(Errno::EBADF)?;
+        release_posix_locks(&old.file);
+        Ok(())
     }
 
     /// The close-on-exec flag of `fd`.
@@ -135,5 +139,14 @@ impl FdTable {
         FdTable {
             slots: Mutex::new(self.slots.lock().clone()),
         }
+    }
+}
+
+/// POSIX's close rule: the calling process loses its record locks on the inode of
+/// `file`, whichever descriptor they were taken through.
+fn release_posix_locks(file: &OpenFile) {
+    if let Some(task) = crate::task::current() {
+        let key = veil_vfs::record_lock::file_key(file);
+        crate::syscalls::release_process_locks(task.tg.tgid, key);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use veil_abi::flags::signal::{SIGKILL, SIGSEGV};
+use veil_abi::flags::signal::SIGKILL;
 use veil_platform::{Context, Registers, Stop};
 
 use crate::signal::{self, SigInfo};
@@ -92,8 +92,8 @@ impl Runner {
                     }
                 }
                 Ok(Stop::Fault { addr, cause, .. }) => {
-                    if let Err(code) = task.mm.handle_fault(addr, cause) {
-                        signal::force(&task, SigInfo::kernel(SIGSEGV, code, addr));
+                    if let Err(sig) = task.mm.handle_fault(addr, cause) {
+                        signal::force(&task, SigInfo::kernel(sig.signo, sig.code, addr));
                     }
                 }
                 Ok(Stop::Signal(info)) => {

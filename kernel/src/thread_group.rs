@@ -90,6 +90,7 @@ impl ThreadGroup {
         let mut st = self.state.lock();
         st.tasks.retain(|t| t.tid != tid);
         if st.tasks.is_empty() {
+            crate::syscalls::release_all_process_locks(self.tgid);
             st.exit.get_or_insert(status_if_last);
             self.done.notify_all();
         }

@@ -20,8 +20,8 @@ pub fn build(
     memory: &Arc<MemoryFile>,
     kernel: Weak<Kernel>,
 ) -> Result<Arc<MountNamespace>, String> {
-    let lower =
-        HostFs::new(Path::new("/")).map_err(|e| format!("cannot open the host root: {e}"))?;
+    let lower = HostFs::with_page_cache(Path::new("/"), memory.clone())
+        .map_err(|e| format!("cannot open the host root: {e}"))?;
     let lower_root = lower.root();
     let root_attr = lower_root
         .attr()

@@ -18,6 +18,7 @@ mod files;
 mod fuzz;
 mod hostfs;
 mod identity;
+mod locks;
 mod native;
 mod overlay;
 mod signals;

@@ -75,6 +75,10 @@ int main(int argc, char **argv) {
     /* A read-only fd opened before the copy-up reads the upper's data afterwards. */
     int ro = open(p("file"), O_RDONLY);
     CHECK(ro >= 0, "open ro");
+    /* A lower file mapped MAP_SHARED before the copy-up... */
+    char *shared = mmap(0, 4096, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK(shared != MAP_FAILED, "mmap shared of a lower file");
+    CHECK(memcmp(shared, "lower data", 10) == 0, "mapping shows the lower data: %.10s", shared);
     struct stat before;
     CHECK(stat(p("file"), &before) == 0, "stat before");
 
@@ -84,7 +88,21 @@ int main(int argc, char **argv) {
     CHECK(write(fd, "UPPER", 5) == 5, "write");
     close(fd);
     CHECK(pread(ro, buf, 10, 0) == 10 && memcmp(buf, "UPPER data", 10) == 0, "ro fd sees upper data: %.10s", buf);
+    /* ... shows the bytes written through the upper afterwards. */
+    CHECK(memcmp(shared, "UPPER data", 10) == 0, "mapping shows the upper data: %.10s", shared);
     close(ro);
+    /* A writable shared mapping and write(2) see each other's bytes. */
+    fd = open(p("file"), O_RDWR);
+    CHECK(fd >= 0, "open rdwr");
+    char *rw = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(rw != MAP_FAILED, "mmap shared writable");
+    rw[0] = 'u';
+    CHECK(pread(fd, buf, 5, 0) == 5 && memcmp(buf, "uPPER", 5) == 0, "write through the mapping is read back: %.5s", buf);
+    CHECK(pwrite(fd, "W", 1, 1) == 1 && rw[1] == 'W' && shared[1] == 'W', "write(2) shows in both mappings");
+    CHECK(pwrite(fd, "U", 1, 0) == 1 && pwrite(fd, "P", 1, 1) == 1, "restore");
+    munmap(rw, 4096);
+    munmap(shared, 4096);
+    close(fd);
 
     /* Mode, size, xattr and inode number are kept. */
     struct stat after;

@@ -120,6 +120,8 @@ impl Drop for OpenFile {
         if let Some(key) = self.flock_key.get_mut().take() {
             crate::flock::unlock(key, self as *const OpenFile as usize);
         }
+        let owner = crate::record_lock::LockOwner::File(self as *const OpenFile as usize);
+        crate::record_lock::release_owner(owner);
     }
 }
 

@@ -345,6 +345,14 @@ pub trait InodeOps: Send + Sync {
         Err(Errno::EOPNOTSUPP)
     }
 
+    // ---- memory mappings ----
+
+    /// The file's pages for shared memory mappings, if it can be mapped shared
+    /// (`None`: `mmap(MAP_SHARED)` of it is `ENODEV`).
+    fn mappable(&self) -> Option<&dyn veil_memmap::mapping::Mappable> {
+        None
+    }
+
     // ---- identity ----
 
     /// For downcasting to the implementation (a file system recognising its own inodes

@@ -6,7 +6,7 @@
 //! * [`file`]: open file descriptions ([`OpenFile`]) over [`FileOps`]; [`inode_file`]
 //!   opens inodes, [`host`] passes the sentry's own stdio through.
 //! * [`lock`]: the ranked locks that check the lock order in debug builds.
-//! * [`flock`]: `flock(2)` locks.
+//! * [`flock`]: `flock(2)` locks; [`record_lock`]: `fcntl(2)` record locks.
 //!
 //! `unsafe` is confined to `host.rs` and `hostfs/` (`sys.rs`, `xattr.rs`), for the
 //! host calls `nix` does not wrap.
@@ -19,6 +19,7 @@ pub mod inode;
 pub mod inode_file;
 pub mod lock;
 pub mod overlay;
+pub mod record_lock;
 pub mod tmpfs;
 pub mod walk;
 

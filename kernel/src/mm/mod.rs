@@ -6,10 +6,19 @@
 //! reach the platform's address space lazily: a guest touch faults, and
 //! [`MemoryManager::handle_fault`] installs a window of the VMA around the address.
 //!
-//! Locking: one mutex, `MemoryManager::state`, guards the VMA set and is held across the
-//! platform calls that change the host address space, so the host mappings always agree
-//! with the VMAs. It is a leaf lock: no other kernel lock is taken while it is held.
+//! Shared file mappings (`MAP_SHARED` of a file) take their pages from the file, a
+//! `Mappable`: a fault asks it to translate the file range into memory-file pages, and
+//! the file invalidates those translations through the memory manager's
+//! `MappingSpace` when they change (truncate, overlay copy-up).
+//!
+//! Locking: `MemoryManager::state` guards the VMA set and is held across the platform
+//! calls that change the host address space, so the host mappings always agree with
+//! the VMAs. Order: `state` → a file's maps lock (`add_mapping`) and `state` → the
+//! space's translation lock → the file's own locks (fault: translate and install). A
+//! file invalidates with its maps lock held → the translation lock, never `state`.
 
+mod file_mapping;
+mod space;
 mod vma;
 
 use std::collections::BTreeMap;
@@ -17,10 +26,13 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use veil_abi::{page_down, page_up, Errno, PAGE_SIZE};
+use veil_memmap::mapping::{AccessType, AddrRange, MapError, MappableRange, MappingSpace};
 use veil_memmap::MemoryFile;
 use veil_platform::{AddressSpace, FaultCause, Prot, MAX_USER_ADDRESS};
 
-pub use vma::Vma;
+pub use file_mapping::InodeMappable;
+use space::MmSpace;
+pub use vma::{Vma, VmaFile};
 
 /// Lowest address a guest mapping may use (`vm.mmap_min_addr`).
 pub const MIN_USER_ADDRESS: u64 = 0x1_0000;
@@ -62,7 +74,22 @@ pub struct MemoryManager {
     aspace: Arc<dyn AddressSpace>,
     mf: Arc<MemoryFile>,
     state: Mutex<MmState>,
+    /// This address space as files see it.
+    space: Arc<MmSpace>,
 }
+
+/// Why a fault could not be resolved: the signal and `si_code` the guest gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultSignal {
+    /// `SIGSEGV` or `SIGBUS`.
+    pub signo: u32,
+    /// `SEGV_MAPERR`, `SEGV_ACCERR` or `BUS_ADRERR`.
+    pub code: i32,
+}
+
+const SEGV_MAPERR: FaultSignal = FaultSignal { signo: 11, code: 1 };
+const SEGV_ACCERR: FaultSignal = FaultSignal { signo: 11, code: 2 };
+const BUS_ADRERR: FaultSignal = FaultSignal { signo: 7, code: 2 };
 
 /// The result of looking up `[addr, addr+len)`: memory-file pieces in order.
 type Pieces = smallvec::SmallVec<[(u64, usize); 4]>;
@@ -71,6 +98,7 @@ impl MemoryManager {
     /// An empty memory manager over `aspace`, with guest pages in `mf`.
     pub fn new(aspace: Arc<dyn AddressSpace>, mf: Arc<MemoryFile>) -> MemoryManager {
         MemoryManager {
+            space: MmSpace::new(aspace.clone()),
             aspace,
             mf,
             state: Mutex::new(MmState {
@@ -136,7 +164,81 @@ impl MemoryManager {
             return Err(Errno::EINVAL);
         }
         let mut st = self.state.lock();
-        let start = if fixed || noreplace {
+        let start = self.place(&mut st, addr, len, fixed, noreplace)?;
+        let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
+        st.vmas.insert(
+            start,
+            Vma {
+                start,
+                end: start + len,
+                prot,
+                offset: backing.start,
+                name,
+                file: None,
+            },
+        );
+        Ok(start)
+    }
+
+    /// Maps `len` bytes of the file `file` shared, at `addr` as [`map_anonymous`] does.
+    /// The pages are the file's: writes through the mapping are writes to the file and
+    /// the mapping sees writes made through `write(2)`.
+    ///
+    /// [`map_anonymous`]: MemoryManager::map_anonymous
+    pub fn map_shared_file(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        noreplace: bool,
+        file: VmaFile,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        if prot.write && !file.may_write {
+            return Err(Errno::EACCES);
+        }
+        let mut st = self.state.lock();
+        let start = self.place(&mut st, addr, len, fixed, noreplace)?;
+        let space: Arc<dyn MappingSpace> = self.space.clone();
+        file.mappable
+            .add_mapping(
+                &space,
+                AddrRange::new(start, start + len),
+                file.offset,
+                file.may_write,
+            )
+            .map_err(Errno::from)?;
+        st.vmas.insert(
+            start,
+            Vma {
+                start,
+                end: start + len,
+                prot,
+                offset: 0,
+                name: None,
+                file: Some(file),
+            },
+        );
+        Ok(start)
+    }
+
+    /// Chooses where a new mapping of `len` bytes goes (see [`map_anonymous`]),
+    /// unmapping what `fixed` replaces.
+    ///
+    /// [`map_anonymous`]: MemoryManager::map_anonymous
+    fn place(
+        &self,
+        st: &mut MmState,
+        addr: u64,
+        len: u64,
+        fixed: bool,
+        noreplace: bool,
+    ) -> Result<u64, Errno> {
+        if fixed || noreplace {
             if !addr.is_multiple_of(PAGE_SIZE) {
                 return Err(Errno::EINVAL);
             }
@@ -151,23 +253,27 @@ impl MemoryManager {
             if noreplace && st.overlaps(addr, end) {
                 return Err(Errno::EEXIST);
             }
-            self.unmap_locked(&mut st, addr, end)?;
-            addr
+            self.unmap_locked(st, addr, end)?;
+            Ok(addr)
         } else {
-            st.find_gap(page_down(addr), len).ok_or(Errno::ENOMEM)?
-        };
-        let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
-        st.vmas.insert(
-            start,
-            Vma {
-                start,
-                end: start + len,
-                prot,
-                offset: backing.start,
-                name,
-            },
-        );
-        Ok(start)
+            st.find_gap(page_down(addr), len).ok_or(Errno::ENOMEM)
+        }
+    }
+
+    /// Forgets a VMA that left the address space: frees its memory, or tells its file.
+    fn release(&self, vma: &Vma) {
+        match &vma.file {
+            Some(f) => {
+                let space: Arc<dyn MappingSpace> = self.space.clone();
+                f.mappable.remove_mapping(
+                    &space,
+                    AddrRange::new(vma.start, vma.end),
+                    f.offset,
+                    f.may_write,
+                );
+            }
+            None => self.mf.free(vma.backing()),
+        }
     }
 
     /// Removes every mapping in `[addr, addr+len)` (`munmap`).
@@ -211,6 +317,17 @@ impl MemoryManager {
         if !st.fully_mapped(addr, end) {
             return Err(Errno::ENOMEM);
         }
+        if prot.write
+            && st
+                .vmas
+                .range(..end)
+                .rev()
+                .take_while(|(_, v)| v.end > addr)
+                .any(|(_, v)| v.file.as_ref().is_some_and(|f| !f.may_write))
+        {
+            // A shared mapping of a file opened read-only can never be made writable.
+            return Err(Errno::EACCES);
+        }
         let mut pieces = st.carve(addr, end);
         for v in &mut pieces {
             v.prot = prot;
@@ -234,13 +351,17 @@ impl MemoryManager {
         while cur < end {
             let Some(vma) = st.find(cur) else { break };
             let stop = end.min(vma.end);
-            self.mf.decommit(veil_memmap::FileRange {
-                start: vma.offset_of(cur),
-                end: vma.offset_of(stop),
-            });
+            // A shared file mapping keeps its data in the file: only the installed pages
+            // go (they refault from the file).
+            if vma.file.is_none() {
+                self.mf.decommit(veil_memmap::FileRange {
+                    start: vma.offset_of(cur),
+                    end: vma.offset_of(stop),
+                });
+            }
             cur = stop;
         }
-        Ok(())
+        self.aspace.unmap(addr, len).map_err(platform_errno)
     }
 
     /// `ENOMEM` unless every page of `[addr, addr+len)` is mapped.
@@ -283,6 +404,7 @@ impl MemoryManager {
                     prot,
                     offset: backing.start,
                     name: Some("[heap]"),
+                    file: None,
                 },
             );
         } else if new_top < old_top && self.unmap_locked(&mut st, new_top, old_top).is_err() {
@@ -293,32 +415,64 @@ impl MemoryManager {
     }
 
     /// Handles a guest page fault at `addr`: installs the VMA's pages around it.
-    /// Returns `Err(si_code)` (`SEGV_MAPERR` 1 or `SEGV_ACCERR` 2) when the guest must
-    /// get `SIGSEGV` instead.
-    pub fn handle_fault(&self, addr: u64, cause: FaultCause) -> Result<(), i32> {
+    /// Returns the signal the guest must get instead when the access is not allowed
+    /// (`SIGSEGV`) or the file has no page there (`SIGBUS`).
+    pub fn handle_fault(&self, addr: u64, cause: FaultCause) -> Result<(), FaultSignal> {
         let st = self.state.lock();
         let Some(vma) = st.find(addr) else {
-            return Err(1);
+            return Err(SEGV_MAPERR);
         };
         // We always install with the VMA's full protection, so a protection fault is a
         // real violation, and so is any touch of a PROT_NONE VMA.
         if cause == FaultCause::Protection || vma.prot == Prot::default() {
-            return Err(2);
+            return Err(SEGV_ACCERR);
         }
         let page = page_down(addr);
         let win_start = page_down(page.saturating_sub(FAULT_WINDOW / 2)).max(vma.start);
         let win_end = (win_start + FAULT_WINDOW).min(vma.end);
-        self.aspace
-            .map_file(
-                win_start,
-                win_end - win_start,
-                vma.offset_of(win_start),
-                vma.prot,
-            )
-            .map_err(|e| {
-                tracing::error!("installing {win_start:#x}..{win_end:#x}: {e}");
-                2
-            })
+        let Some(file) = &vma.file else {
+            return self
+                .aspace
+                .map_file(
+                    win_start,
+                    win_end - win_start,
+                    vma.offset_of(win_start),
+                    vma.prot,
+                )
+                .map_err(|e| {
+                    tracing::error!("installing {win_start:#x}..{win_end:#x}: {e}");
+                    SEGV_ACCERR
+                });
+        };
+        // Translate and install under the translation lock, so that an invalidation by
+        // the file cannot fall between the two and leave a stale page installed.
+        let _t = self.space.translation.lock();
+        let at = AccessType::new(vma.prot.read || vma.prot.execute, vma.prot.write, false);
+        let foff = |a: u64| file.offset + (a - vma.start);
+        let required = MappableRange::new(foff(page), foff(page) + PAGE_SIZE);
+        let optional = MappableRange::new(foff(win_start), foff(win_end));
+        let translations =
+            file.mappable
+                .translate(required, optional, at)
+                .map_err(|e| match e {
+                    MapError::Bus => BUS_ADRERR,
+                    _ => SEGV_ACCERR,
+                })?;
+        for t in translations {
+            let at_addr = vma.start + (t.source.start - file.offset);
+            let prot = Prot {
+                read: vma.prot.read && t.perms.read,
+                write: vma.prot.write && t.perms.write,
+                execute: vma.prot.execute && (t.perms.execute || t.perms.read),
+            };
+            self.aspace
+                .map_file(at_addr, t.source.len(), t.file.start, prot)
+                .map_err(|e| {
+                    tracing::error!("installing file pages at {at_addr:#x}: {e}");
+                    SEGV_ACCERR
+                })?;
+        }
+        Ok(())
     }
 
     // ---- copies ----
@@ -339,7 +493,28 @@ impl MemoryManager {
                 return Err(Errno::EFAULT);
             }
             let stop = end.min(vma.end);
-            pieces.push((vma.offset_of(cur), (stop - cur) as usize));
+            match &vma.file {
+                None => pieces.push((vma.offset_of(cur), (stop - cur) as usize)),
+                Some(f) => {
+                    let at = AccessType::new(true, access == Access::Write, false);
+                    let foff = |a: u64| f.offset + (a - vma.start);
+                    let mr = MappableRange::new(
+                        page_down(foff(cur)),
+                        page_up(foff(stop)).ok_or(Errno::EFAULT)?,
+                    );
+                    for t in f
+                        .mappable
+                        .translate(mr, mr, at)
+                        .map_err(|_| Errno::EFAULT)?
+                    {
+                        let lo = t.source.start.max(foff(cur));
+                        let hi = t.source.end.min(foff(stop));
+                        if lo < hi {
+                            pieces.push((t.file_offset_of(lo), (hi - lo) as usize));
+                        }
+                    }
+                }
+            }
             cur = stop;
         }
         Ok(pieces)
@@ -449,9 +624,9 @@ impl MemoryManager {
 
 impl Drop for MemoryManager {
     fn drop(&mut self) {
-        let st = self.state.get_mut();
-        for vma in std::mem::take(&mut st.vmas).into_values() {
-            self.mf.free(vma.backing());
+        let vmas = std::mem::take(&mut self.state.get_mut().vmas);
+        for vma in vmas.into_values() {
+            self.release(&vma);
         }
     }
 }

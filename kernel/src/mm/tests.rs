@@ -159,12 +159,15 @@ fn faults_install_within_the_vma_and_violations_are_sigsegv() {
     mm.handle_fault(a + 5, FaultCause::NotMapped).unwrap();
     let last = space.calls.lock().last().unwrap().clone();
     assert!(last.starts_with(&format!("map {a:#x} 0x2000")), "{last}");
-    assert_eq!(mm.handle_fault(16, FaultCause::NotMapped), Err(1));
-    assert_eq!(mm.handle_fault(a, FaultCause::Protection), Err(2));
+    assert_eq!(mm.handle_fault(16, FaultCause::NotMapped), Err(SEGV_MAPERR));
+    assert_eq!(mm.handle_fault(a, FaultCause::Protection), Err(SEGV_ACCERR));
     let none = mm
         .map_anonymous(0, PAGE_SIZE, Prot::default(), false, false, None)
         .unwrap();
-    assert_eq!(mm.handle_fault(none, FaultCause::NotMapped), Err(2));
+    assert_eq!(
+        mm.handle_fault(none, FaultCause::NotMapped),
+        Err(SEGV_ACCERR)
+    );
 }
 
 #[test]

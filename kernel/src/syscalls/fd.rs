@@ -6,6 +6,7 @@ use veil_abi::flags::open::O_CLOEXEC;
 use veil_abi::flags::rlimit::RLIMIT_NOFILE;
 use veil_abi::Errno;
 
+use super::record_lock::{F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW};
 use super::{fd_arg, SysResult, SyscallCtx};
 
 /// The caller's `RLIMIT_NOFILE` soft limit.
@@ -94,6 +95,9 @@ pub(super) fn fcntl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             }
             file.set_status_flags(a[2] as u32);
             Ok(0)
+        }
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
+            super::record_lock::fcntl_lock(sc, fd, a[1] as u32, a[2])
         }
         _ => Err(Errno::EINVAL),
     }

@@ -5,7 +5,10 @@ use veil_abi::flags::mode::{S_IFCHR, S_IFMT, S_IFREG};
 use veil_abi::{page_up, Errno, PAGE_SIZE};
 use veil_platform::Prot;
 
+use std::sync::Arc;
+
 use super::{fd_arg, SysResult, SyscallCtx};
+use crate::mm::{InodeMappable, VmaFile};
 
 const PROT_VALID: u32 = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 /// Flags `MAP_SHARED_VALIDATE` accepts; any other bit is `EOPNOTSUPP` there.
@@ -55,15 +58,8 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if !file.readable() {
         return Err(Errno::EACCES);
     }
-    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 {
-        if !file.writable() {
-            return Err(Errno::EACCES);
-        }
-        // A private copy would silently lose the guest's writes: refuse until files
-        // are Mappable and shared mappings coherent.
-        if kind == S_IFREG {
-            return Err(Errno::ENODEV);
-        }
+    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 && !file.writable() {
+        return Err(Errno::EACCES);
     }
     if kind == S_IFCHR && st.st_rdev == nix::sys::stat::makedev(1, 5) {
         // /dev/zero: an anonymous mapping.
@@ -71,6 +67,18 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     if kind != S_IFREG {
         return Err(Errno::ENODEV);
+    }
+    if flags & MAP_TYPE != MAP_PRIVATE {
+        // Shared: the file's own pages, coherent with read/write of the file.
+        let inode = file.location.as_ref().ok_or(Errno::ENODEV)?.inode().clone();
+        inode.mappable().ok_or(Errno::ENODEV)?;
+        let vma_file = VmaFile {
+            mappable: Arc::new(InodeMappable(inode)),
+            offset: off,
+            may_write: file.writable(),
+            path: Arc::from(file.path.as_str()),
+        };
+        return mm.map_shared_file(addr, len_pages, want, fixed, noreplace, vma_file);
     }
     off.checked_add(len_pages).ok_or(Errno::EOVERFLOW)?;
     let rw = Prot {

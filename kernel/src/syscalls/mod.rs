@@ -13,6 +13,7 @@ mod mmap;
 mod namei;
 mod path;
 mod read_write;
+mod record_lock;
 mod signal;
 mod sync;
 mod table;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use veil_abi::Errno;
 use veil_platform::{AddressSpace, Context, Registers};
 
+pub(crate) use record_lock::{release_all_process_locks, release_process_locks};
 pub use table::{entries, Support};
 
 use crate::task::Task;

@@ -64,7 +64,7 @@ syscall_table! {
     SYS_DUP => fd::dup, Full;
     SYS_DUP2 => fd::dup2, Full;
     SYS_DUP3 => fd::dup3, Full;
-    SYS_FCNTL => fd::fcntl, Partial("F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; record locks, leases, pipe sizes and signals-on-I/O return EINVAL");
+    SYS_FCNTL => fd::fcntl, Partial("F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, record locks (F_GETLK/F_SETLK/F_SETLKW, F_OFD_*; a blocked lock polls every 2 ms); leases, pipe sizes and signals-on-I/O return EINVAL");
     SYS_IOCTL => fd::ioctl, Partial("TCGETS and TIOCGWINSZ on a host tty, FIOCLEX, FIONCLEX; others ENOTTY");
     SYS_FSTAT => file::fstat, Full;
     SYS_STAT => file::stat, Full;
@@ -81,7 +81,7 @@ syscall_table! {
     SYS_CHDIR => file::chdir, Full;
     SYS_FCHDIR => file::fchdir, Full;
     SYS_UMASK => file::umask, Full;
-    SYS_MMAP => mmap::mmap, Partial("file mappings are private copies taken at mmap time; MAP_SHARED writable file mappings are ENODEV until files are Mappable; no SIGBUS beyond end of file");
+    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings are copies taken at mmap time (later writes to the file are not seen); MAP_SHARED file mappings are coherent; no copy-on-write across fork yet");
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;

@@ -8,7 +8,11 @@
 //!   that veil-bench measures itself with a tracee of its own;
 //! - getpid vs native: the same guest number against getpid on the host;
 //! - startup: median wall time of `veil do -- hello` against running
-//!   `hello` natively (tests/programs/hello.c).
+//!   `hello` natively (tests/programs/hello.c);
+//! - copy-up: the first write of one byte to a 256 MiB host file under
+//!   `veil do` (open + write + close in the guest, tests/programs/copyup.c),
+//!   which copies the file up into the overlay's memory upper layer, against
+//!   host `cp` of the same file (see copyup.rs).
 //!
 //! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
 //! tracee, veil and veil's guests (which inherit the affinity) all share it:
@@ -19,6 +23,7 @@
 //! 1 when something other than veil fails (gcc, the floor, a native run) and
 //! 2 for a bad command line.
 
+mod copyup;
 mod floor;
 mod programs;
 mod run;
@@ -34,6 +39,8 @@ use nix::unistd::Pid;
 const GETPID_RATIO_TARGET: f64 = 1.30;
 /// Target: `veil do -- hello` takes at most this many milliseconds.
 const STARTUP_MS_TARGET: f64 = 20.0;
+/// Target: copying a 256 MiB file up takes at most this fraction of host `cp`.
+const COPYUP_RATIO_TARGET: f64 = 0.50;
 /// Time limit for one getpid_loop run.
 const GETPID_LIMIT: Duration = Duration::from_secs(300);
 /// Time limit for one hello run.
@@ -220,7 +227,7 @@ fn bench(args: &Args) -> Result<(), String> {
         Some(pin_to_one_cpu()?)
     };
     let sources = programs::find_sources()?;
-    let built = programs::build(&sources, &["getpid_loop", "hello"])?;
+    let built = programs::build(&sources, &["getpid_loop", "hello", "copyup"])?;
     let getpid_loop = built.path("getpid_loop");
     let hello = built.path("hello");
     let n = args.iterations.to_string();
@@ -258,6 +265,7 @@ fn bench(args: &Args) -> Result<(), String> {
         args.startup_runs,
         "veil do -- hello",
     );
+    let copyup = copyup::measure(&args.veil, &built.path("copyup"))?;
 
     println!(
         "veil-bench: {}; getpid: median of {} batches of {} calls; startup: median of {} runs",
@@ -280,15 +288,32 @@ fn bench(args: &Args) -> Result<(), String> {
     row("getpid round trip (floor)", floor_regs, "ns", &veil_getpid);
     row("getpid (vs native)", native_getpid, "ns", &veil_getpid);
     row("startup", native_startup, "ms", &veil_startup);
+    row(
+        &format!("copy-up {} MiB (vs cp)", copyup::COPYUP_MIB),
+        copyup.cp_ms,
+        "ms",
+        &copyup.veil_ms,
+    );
     println!();
     println!(
         "floor: raw PTRACE_SYSEMU + waitpid + GETREGS + SETREGS, measured by veil-bench \
          ({floor_bare:.2} ns without GETREGS/SETREGS)"
     );
     println!("native getpid: {native_getpid:.2} ns");
+    println!(
+        "copy-up: host `cp` of a {} MiB file in {} (removed afterwards), median of {} runs \
+         after one untimed cp, so cp and veil both read the file from a warm page cache \
+         (not dropped: that needs root); veil: open(O_WRONLY) + 1-byte write + close timed \
+         in the guest, median of {} fresh `veil do` runs",
+        copyup::COPYUP_MIB,
+        copyup.dir.display(),
+        copyup::COPYUP_RUNS,
+        copyup::COPYUP_RUNS
+    );
     for (what, result) in [
         ("veil getpid", &veil_getpid),
         ("veil startup", &veil_startup),
+        ("veil copy-up", &copyup.veil_ms),
     ] {
         if let Err(e) = result {
             println!("{what}: error: {e}");
@@ -317,6 +342,18 @@ fn bench(args: &Args) -> Result<(), String> {
             println!("check: startup {ms:.2} ms <= {STARTUP_MS_TARGET:.0} ms: {verdict}");
         }
         Err(_) => println!("check: startup n/a ms <= {STARTUP_MS_TARGET:.0} ms: FAIL"),
+    }
+    match &copyup.veil_ms {
+        Ok(ms) => {
+            let ratio = ms / copyup.cp_ms;
+            let verdict = if ratio <= COPYUP_RATIO_TARGET {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            println!("check: copy-up ratio {ratio:.4} <= {COPYUP_RATIO_TARGET:.2}: {verdict}");
+        }
+        Err(_) => println!("check: copy-up ratio n/a <= {COPYUP_RATIO_TARGET:.2}: FAIL"),
     }
     Ok(())
 }

@@ -40,6 +40,8 @@ pub struct HostInode {
     pub(super) children: Mutex<ChildCache>,
     /// The listing, read on first use (directories).
     pub(super) listing: OnceLock<Vec<DirEntryInfo>>,
+    /// Pages of the file in the memory file, for shared mappings (regular files).
+    pub(super) cache: super::page_cache::PageCache,
 }
 
 impl HostInode {
@@ -51,6 +53,10 @@ impl HostInode {
         parent: Option<(Arc<HostInode>, Vec<u8>)>,
     ) -> Result<Arc<HostInode>, Errno> {
         let kind = attr::kind_of(st)?;
+        let cache = super::page_cache::PageCache::default();
+        if let Some(mf) = parent.as_ref().and_then(|(p, _)| p.cache.memory.get()) {
+            let _ = cache.memory.set(mf.clone());
+        }
         Ok(Arc::new_cyclic(|this| HostInode {
             this: this.clone(),
             fd,
@@ -61,6 +67,7 @@ impl HostInode {
             read_fd: OnceLock::new(),
             children: Mutex::new(ChildCache::default()),
             listing: OnceLock::new(),
+            cache,
         }))
     }
 
@@ -239,6 +246,11 @@ impl InodeOps for HostInode {
 
     fn removexattr(&self, _name: &[u8]) -> Result<(), Errno> {
         Err(Errno::EROFS)
+    }
+
+    fn mappable(&self) -> Option<&dyn veil_memmap::mapping::Mappable> {
+        (self.kind == FileType::Regular && self.cache.memory.get().is_some())
+            .then_some(self as &dyn veil_memmap::mapping::Mappable)
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -27,6 +27,7 @@
 mod attr;
 mod inode;
 mod lookup;
+mod page_cache;
 mod readdir;
 mod sys;
 mod xattr;
@@ -63,6 +64,17 @@ impl HostFs {
         let st = sys::fstat(fd.as_fd())?;
         let root = HostInode::new(fd, &st, None)?;
         Ok(Arc::new(HostFs { root }))
+    }
+
+    /// Like [`HostFs::new`], with a page cache in `memory` so that files can be mapped
+    /// shared (`MAP_SHARED`).
+    pub fn with_page_cache(
+        root: &Path,
+        memory: Arc<veil_memmap::MemoryFile>,
+    ) -> Result<Arc<HostFs>, Errno> {
+        let fs = Self::new(root)?;
+        let _ = fs.root.cache.memory.set(memory);
+        Ok(fs)
     }
 
     /// The root directory.

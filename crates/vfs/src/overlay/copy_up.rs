@@ -13,22 +13,36 @@
 //! 4. If any step fails, remove the partial upper file and return `EIO`; a failed
 //!    removal leaves the upper layer inconsistent, which is fatal (panic), never an
 //!    error to return.
-//! 5. Publish the upper inode (under `copy_mu` exclusive and `upper`'s own lock). From
-//!    then on reads go to the upper file.
+//! 5. Re-point memory: add every mapping of the lower file to the upper, publish the
+//!    upper, invalidate every translation (each mapping space refaults through the
+//!    upper), remove the mappings from the lower.
 //!
-//! Beyond the seed, contents move in 1 MiB steps rather than 32 KiB. (Re-pointing
-//! memory mappings of the file, step 5 of DESIGN.md, joins when file mappings exist.)
+//! Beyond the seed, a regular file of at least [`BACKING_MIN_SIZE`] bytes copied into a
+//! tmpfs upper is not copied at all: the upper file is *backed* by the lower one
+//! ([`TmpfsInode::set_backing`]), reads of pages it has not written go to the lower,
+//! and the first write to a page copies that page. Copy-up of a large file is then
+//! O(1) (DESIGN.md: "share memory-file pages copy-on-write for memory-backed uppers").
+//! Smaller files, other uppers and lowers that may not be read under a tmpfs inode
+//! lock are copied, in 1 MiB steps rather than the seed's 32 KiB.
 
 use std::sync::Arc;
 
 use veil_abi::Errno;
+use veil_memmap::mapping::InvalidateOpts;
 
 use super::inode::OverlayInode;
 use super::{ORIGIN_XATTR, OVERLAY_XATTR_PREFIX};
+use crate::hostfs::HostInode;
 use crate::inode::{Creds, FileType, InodeRef, NewNode, SetAttr, XattrMode};
+use crate::tmpfs::TmpfsInode;
 
 /// Bytes moved per read/write while copying contents.
 const COPY_CHUNK: usize = 1 << 20;
+
+/// Smallest file whose copy-up backs the upper by the lower instead of copying. Below
+/// it a copy costs a few microseconds, and keeping the lower inode alive for the
+/// upper's life (for a hostfs lower: its host descriptors) is not worth it.
+const BACKING_MIN_SIZE: u64 = 64 << 10;
 
 /// Copies `node` and its missing ancestors up. No-op if it is already up.
 /// Precondition: the caller holds no `Dirent.mu` and not the rename lock.
@@ -81,7 +95,46 @@ fn do_copy_up(next: &Arc<OverlayInode>) -> Result<(), Errno> {
     let (parent, name) = next.parent.lock().clone().ok_or(Errno::EIO)?;
     let parent_upper = parent.upper().ok_or(Errno::EIO)?;
     let upper = copy_up_locked(&parent_upper, &name, next)?;
+    repoint_mappings(&parent_upper, &name, next, upper)
+}
+
+/// Step 5: adds every mapping of the file to the upper file, publishes the upper, drops
+/// every translation through the lower (each mapping space refaults through the upper)
+/// and removes the mappings from the lower. A file that is mapped needs an upper that
+/// can be mapped, else the copy-up fails (`EIO`) rather than break coherence.
+/// Preconditions: `next.copy_mu` held exclusive; `upper` is the new upper file.
+fn repoint_mappings(
+    parent_upper: &InodeRef,
+    name: &[u8],
+    next: &OverlayInode,
+    upper: InodeRef,
+) -> Result<(), Errno> {
+    let maps = next.maps.lock();
+    let mappings = maps.mappings();
+    if !mappings.is_empty() {
+        let Some(target) = upper.mappable() else {
+            tracing::warn!("copy-up failed: the upper file cannot keep the file's memory mappings");
+            cleanup_upper(parent_upper, name, next.kind);
+            return Err(Errno::EIO);
+        };
+        for (i, m) in mappings.iter().enumerate() {
+            if let Err(e) = target.add_mapping(&m.space, m.ar, m.offset, m.writable) {
+                for undo in &mappings[..i] {
+                    target.remove_mapping(&undo.space, undo.ar, undo.offset, undo.writable);
+                }
+                tracing::warn!("copy-up failed to move a memory mapping: {e}");
+                cleanup_upper(parent_upper, name, next.kind);
+                return Err(Errno::EIO);
+            }
+        }
+    }
     *next.upper.write() = Some(upper);
+    maps.invalidate_all(InvalidateOpts::default());
+    if let Some(lower) = next.lower.as_ref().and_then(|l| l.mappable()) {
+        for m in &mappings {
+            lower.remove_mapping(&m.space, m.ar, m.offset, m.writable);
+        }
+    }
     Ok(())
 }
 
@@ -168,9 +221,16 @@ fn copy_attributes(upper: &InodeRef, lower: &InodeRef) -> Result<(), Errno> {
 }
 
 /// Copies the contents of a regular file; `size` bytes must arrive, else `EIO`.
+/// A tmpfs upper of a large enough file is backed by the lower instead (see the
+/// module documentation).
 fn copy_contents(upper: &InodeRef, lower: &InodeRef, size: u64) -> Result<(), Errno> {
     if lower.kind() != FileType::Regular {
         return Ok(());
+    }
+    if let Some(tmpfs) = upper.as_any().downcast_ref::<TmpfsInode>() {
+        if size >= BACKING_MIN_SIZE && may_back(lower) {
+            return back_by_lower(tmpfs, lower, size);
+        }
     }
     let mut buf = vec![0u8; COPY_CHUNK.min(size as usize).max(1)];
     let mut offset = 0u64;
@@ -194,4 +254,26 @@ fn copy_contents(upper: &InodeRef, lower: &InodeRef, size: u64) -> Result<(), Er
         }
         offset += n as u64;
     }
+}
+
+/// Whether `lower` may back a tmpfs file: its reads take no lock ranked below
+/// `InodeMu` (they run under the upper's inode lock; see
+/// [`TmpfsInode::set_backing`]). hostfs takes leaf locks only; a tmpfs inode its own
+/// `InodeMu` (another instance: an overlay's layers are distinct). Anything else (an
+/// overlay inode as a lower takes `CopyMu`) is copied.
+fn may_back(lower: &InodeRef) -> bool {
+    let any = lower.as_any();
+    any.is::<HostInode>() || any.is::<TmpfsInode>()
+}
+
+/// Copy-up's content step in O(1): `upper` (empty, just created) reads `lower`'s
+/// `size` bytes from `lower` until it writes them. The lower must still be `size`
+/// bytes long afterwards, as the copy loop requires, else `EIO`.
+fn back_by_lower(upper: &TmpfsInode, lower: &InodeRef, size: u64) -> Result<(), Errno> {
+    upper.set_backing(lower.clone(), size)?;
+    if lower.attr()?.size != size {
+        // The lower file changed size under us: the copy is not the file.
+        return Err(Errno::EIO);
+    }
+    Ok(())
 }

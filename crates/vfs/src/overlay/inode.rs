@@ -34,6 +34,9 @@ pub struct OverlayInode {
     pub(crate) upper: RwLock<Option<InodeRef>>,
     /// The lower inode, if the file came from the lower layer.
     pub(crate) lower: Option<InodeRef>,
+    /// Every memory mapping of the file ("maps_mu"), so that copy-up can move them to
+    /// the upper file. Taken after `copy_mu`, before `upper`.
+    pub(crate) maps: Mutex<veil_memmap::mapping::MappingSet>,
 }
 
 impl OverlayInode {
@@ -71,6 +74,7 @@ impl OverlayInode {
             copy_mu: RankedRwLock::new(Rank::CopyMu, ()),
             upper: RwLock::new(upper),
             lower,
+            maps: Mutex::new(veil_memmap::mapping::MappingSet::new()),
         })
     }
 
@@ -321,6 +325,10 @@ impl InodeOps for OverlayInode {
         let upper = self.upper_after_copy_up()?;
         let _c = self.copy_mu.read();
         upper.removexattr(name)
+    }
+
+    fn mappable(&self) -> Option<&dyn veil_memmap::mapping::Mappable> {
+        (self.kind == FileType::Regular).then_some(self as &dyn veil_memmap::mapping::Mappable)
     }
 
     fn as_any(&self) -> &dyn Any {

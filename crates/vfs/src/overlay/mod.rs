@@ -32,6 +32,7 @@
 mod copy_up;
 mod dir;
 mod inode;
+mod mappable;
 #[cfg(test)]
 mod tests;
 

@@ -383,3 +383,133 @@ fn the_name_layer_drives_the_overlay_in_lock_order() {
     listed.sort();
     assert_eq!(listed, ["deeper", "made", "sub"]);
 }
+
+/// A lower layer holding /big, `len` bytes of a pattern.
+fn big_lower(mem: &Arc<MemoryFile>, len: usize) -> (InodeRef, Vec<u8>) {
+    let fs = Tmpfs::new(mem.clone());
+    let root = fs.root();
+    let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+    root.create(b"big", NewNode::Regular, 0o644, ROOT)
+        .unwrap()
+        .write_at(&data, 0)
+        .unwrap();
+    (root, data)
+}
+
+#[test]
+fn copy_up_of_a_large_file_copies_only_the_page_written() {
+    let mem = memory();
+    let len = 8 << 20;
+    let (lower, mut want) = big_lower(&mem, len);
+    let (ov, upper) = overlay_over(lower.clone(), &mem);
+    let before = mem.allocated_bytes();
+    let big = walk(&ov.root(), "big").unwrap();
+    big.write_at(b"#", 5000).unwrap();
+    want[5000] = b'#';
+    let up = walk(&upper, "big").unwrap();
+    let a = up.attr().unwrap();
+    assert_eq!((a.size, a.blocks), (len as u64, 8), "one page of its own");
+    assert_eq!(
+        mem.allocated_bytes() - before,
+        4096,
+        "no copy of the contents"
+    );
+    // The guest sees the lower's bytes around the written one, through either inode.
+    let mut got = vec![0u8; len + 10];
+    assert_eq!(big.read_at(&mut got, 0).unwrap(), len);
+    assert!(got[..len] == want[..], "overlay read");
+    let mut got = vec![0u8; 10000];
+    assert_eq!(up.read_at(&mut got, len as u64 - 5000).unwrap(), 5000);
+    assert_eq!(got[..5000], want[len - 5000..]);
+    // The lower is untouched, and attributes came along as for a copy.
+    let low = walk(&lower, "big").unwrap();
+    let mut got = vec![0u8; 8];
+    low.read_at(&mut got, 4998).unwrap();
+    let lower_want: Vec<u8> = (4998..5006).map(|i| (i % 253) as u8).collect();
+    assert_eq!(got, lower_want);
+    let la = low.attr().unwrap();
+    assert_eq!((a.perm, a.uid, a.gid), (la.perm, la.uid, la.gid));
+    // Truncating the copy and growing it again shows zeroes, not the lower.
+    big.set_attr(&SetAttr {
+        size: Some(4096),
+        ..SetAttr::default()
+    })
+    .unwrap();
+    big.set_attr(&SetAttr {
+        size: Some(3 * 4096),
+        ..SetAttr::default()
+    })
+    .unwrap();
+    let mut got = vec![0xffu8; 3 * 4096];
+    assert_eq!(big.read_at(&mut got, 0).unwrap(), 3 * 4096);
+    assert_eq!(got[..4096], want[..4096]);
+    assert!(got[4096..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn copy_up_of_a_large_host_file_is_backed_by_it() {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "veil-overlay-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir(&dir).unwrap();
+    let len = 3 << 20;
+    let mut want: Vec<u8> = (0..len).map(|i| (i % 241) as u8).collect();
+    std::fs::write(dir.join("big"), &want).unwrap();
+    let mem = memory();
+    let lower = crate::hostfs::HostFs::new(&dir).unwrap().root();
+    let (ov, upper) = overlay_over(lower, &mem);
+    let big = walk(&ov.root(), "big").unwrap();
+    big.write_at(b"host", len as u64 - 4).unwrap();
+    want[len - 4..].copy_from_slice(b"host");
+    let up = walk(&upper, "big").unwrap();
+    assert_eq!(up.attr().unwrap().blocks, 8);
+    let mut got = vec![0u8; len + 10];
+    assert_eq!(big.read_at(&mut got, 0).unwrap(), len);
+    assert!(got[..len] == want[..]);
+    // The host file did not change.
+    assert_eq!(std::fs::read(dir.join("big")).unwrap().len(), len);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn small_files_and_other_uppers_are_still_copied() {
+    let mem = memory();
+    let (lower, want) = big_lower(&mem, 1 << 20);
+    // An upper that is not a tmpfs inode gets the copy loop.
+    let upper = Tmpfs::new(mem.clone()).root();
+    let ov = Overlay::new(Faulty::wrap(upper.clone(), "none"), lower);
+    let big = walk(&ov.root(), "big").unwrap();
+    big.write_at(b"x", 0).unwrap();
+    let up = walk(&upper, "big").unwrap();
+    assert_eq!(up.attr().unwrap().blocks, 256 * 8, "every page copied");
+    let mut got = vec![0u8; 16];
+    up.read_at(&mut got, 1).unwrap();
+    assert_eq!(got[..], want[1..17]);
+    // A small file into a tmpfs upper: copied (the existing tests' "lower data").
+    let (ov, upper) = overlay_over(lower_tree(&mem), &mem);
+    walk(&ov.root(), "dir/file")
+        .unwrap()
+        .write_at(b"L", 0)
+        .unwrap();
+    assert_eq!(walk(&upper, "dir/file").unwrap().attr().unwrap().blocks, 8);
+}
+
+#[test]
+fn a_backed_copy_up_keeps_the_times() {
+    let mem = memory();
+    let (lower, _) = big_lower(&mem, 1 << 20);
+    let (ov, upper) = overlay_over(lower.clone(), &mem);
+    let big = walk(&ov.root(), "big").unwrap();
+    big.setxattr(b"user.more", b"1", XattrMode::Any).unwrap();
+    let (a, b): (Attr, Attr) = (
+        walk(&upper, "big").unwrap().attr().unwrap(),
+        walk(&lower, "big").unwrap().attr().unwrap(),
+    );
+    assert_eq!(
+        (a.atime, a.mtime, a.size, a.blocks),
+        (b.atime, b.mtime, b.size, 0)
+    );
+}

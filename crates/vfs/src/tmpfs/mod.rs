@@ -6,7 +6,10 @@
 //! data in the sentry's memory file ([`veil_memmap::MemoryFile`]), one page per
 //! 4 KiB of file that was ever written or allocated: a page index → page map, so holes
 //! read as zeroes and take no memory ([`TmpfsInode::pages`] exposes the map for the
-//! file's future `Mappable`). Directories keep their children in creation order, so
+//! file's future `Mappable`). A regular file made by overlay copy-up may instead be
+//! *backed* by the lower file ([`TmpfsInode::set_backing`]): its holes read the
+//! lower's bytes and the first write to a page copies that page, so copying up a large
+//! file costs nothing until it is written (`data.rs`). Directories keep their children in creation order, so
 //! listings are stable. The behaviour follows Linux's `mm/shmem.c` and the VFS rules
 //! it relies on (`fs/namei.c`, `fs/xattr.c`, `fs/open.c`); each method cites the rule
 //! it implements where it is not obvious.
@@ -17,7 +20,10 @@
 //! FsShared::tree_mu            (rank InodeMu; serialises link, unlink, rmdir, rename)
 //!   └─ parent directory's mu   (rank InodeMu; two directories: lower inode number first)
 //!        └─ child's mu         (rank InodeMu; source and target: lower inode number first)
-//!             └─ MemoryFile's allocator (leaf, inside veil_memmap)
+//!             ├─ MemoryFile's allocator (leaf, inside veil_memmap)
+//!             └─ a backed file's lower inode, read (and filled from) with the file's
+//!                mu held: the lower's read may take locks of rank InodeMu or leaf
+//!                locks only (hostfs: leaf locks; a tmpfs lower: its own mu)
 //! ```
 //!
 //! * Each inode's mutable state (attributes, extended attributes, a directory's
@@ -30,11 +36,19 @@
 //!   children, and two locks of the same level in increasing inode-number order. Every
 //!   other operation (attributes, `lookup`, `readdir`, `create` — the new inode is not
 //!   yet shared —, data, extended attributes, an inode's drop) holds at most one inode
-//!   lock at a time and calls into no other inode while holding it. So only the single
-//!   `tree_mu` holder can ever wait for an inode lock while holding another one, and
-//!   no cycle of waiters can form, whatever the shape of the tree (after a rename a
-//!   directory may be the parent of an older one, which is why no order by tree
-//!   position or age is relied upon).
+//!   lock at a time and calls into no other inode of this instance while holding it.
+//!   So within one instance only the single `tree_mu` holder can ever wait for an
+//!   inode lock while holding another one, and no cycle of waiters can form, whatever
+//!   the shape of the tree (after a rename a directory may be the parent of an older
+//!   one, which is why no order by tree position or age is relied upon).
+//! * The one call out of an inode lock: a backed regular file (overlay copy-up,
+//!   [`TmpfsInode::set_backing`]) reads its lower inode under its own lock. The lower
+//!   belongs to another file system (checked for tmpfs lowers: same instance is
+//!   `EINVAL`) — the overlay's lower layer, which never reads from its upper — so
+//!   these waits only point from one instance down to another and close no cycle.
+//!   That is also why the lower's read may take locks of rank `InodeMu` (equal rank,
+//!   allowed by the ranked locks) but none of a lower rank: an overlay inode
+//!   (`CopyMu`) cannot be a backing.
 //! * No lock of the VFS order above `InodeMu` is taken here, so callers may hold
 //!   `rename_mu`, `Dirent.mu` or `copy_mu` around every call.
 
@@ -42,6 +56,7 @@
 
 mod data;
 mod dir;
+mod mappable;
 mod node;
 mod regular;
 mod rename;

@@ -53,6 +53,8 @@ pub struct TmpfsInode {
     pub(super) target: Vec<u8>,
     /// Everything that changes; see the module's lock order.
     pub(super) mu: RankedMutex<State>,
+    /// The shared memory mappings of a regular file (see `mappable.rs`).
+    pub(super) maps: parking_lot::Mutex<veil_memmap::mapping::MappingSet>,
 }
 
 /// The mutable state of an inode, behind its `mu`.
@@ -194,6 +196,7 @@ impl TmpfsInode {
                     body,
                 },
             ),
+            maps: parking_lot::Mutex::new(veil_memmap::mapping::MappingSet::new()),
         })
     }
 
@@ -255,6 +258,10 @@ impl TmpfsInode {
             }
         }
         let t = now();
+        // A lower inode the truncation let go of; dropped after `st` (its drop may
+        // take the lower's own lock).
+        let mut released = None;
+        let mut cut = None;
         let mut st = self.mu.lock();
         // shmem_setattr: a size-only change that keeps the size touches no time.
         let mut changed = change.perm.is_some()
@@ -264,8 +271,10 @@ impl TmpfsInode {
             || change.mtime.is_some();
         if let Some(size) = change.size {
             let data = st.file();
-            let resized = data.size() != size;
-            data.truncate(&self.fs.memory, size);
+            let old = data.size();
+            let resized = old != size;
+            released = data.truncate(&self.fs.memory, size);
+            cut = Some((size, old.max(size), data.take_deferred()));
             if resized {
                 st.mtime = t;
                 changed = true;
@@ -289,6 +298,11 @@ impl TmpfsInode {
         if changed {
             st.ctime = t;
         }
+        drop(st);
+        if let Some((from, to, freed)) = cut {
+            self.finish_cut(from, to, freed);
+        }
+        drop(released);
         Ok(())
     }
 }
@@ -425,25 +439,33 @@ impl InodeOps for TmpfsInode {
         self.xattr_remove(name)
     }
 
+    fn mappable(&self) -> Option<&dyn veil_memmap::mapping::Mappable> {
+        (self.kind == FileType::Regular).then_some(self as &dyn veil_memmap::mapping::Mappable)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
 }
 
 impl Drop for TmpfsInode {
-    /// Returns a regular file's pages to the memory file. A directory's children are
+    /// Returns a regular file's pages to the memory file and lets go of its backing's
+    /// lower inode, if any. A directory's children are
     /// torn down with an explicit stack rather than by recursive drops, so a deep tree
     /// cannot overflow the sentry's stack. Takes one inode lock at a time.
     fn drop(&mut self) {
         let mut orphans = Vec::new();
+        let mut lower = None;
         {
             let mut st = self.mu.lock();
             match &mut st.body {
-                Body::Regular(data) => data.release(&self.fs.memory),
+                Body::Regular(data) => lower = data.release(&self.fs.memory),
                 Body::Directory(children) => orphans = children.drain(),
                 Body::Other => {}
             }
         }
+        // A backing's lower inode goes after the lock (its drop may take its own).
+        drop(lower);
         while let Some(child) = orphans.pop() {
             if let Ok(child) = Arc::try_unwrap(child) {
                 if let Body::Directory(children) = &mut child.mu.lock().body {

@@ -1341,3 +1341,426 @@ fn concurrent_renames_links_and_removals_do_not_deadlock() {
     assert_eq!(total, 6);
     assert_eq!((nlink(&a), nlink(&inner), nlink(&b)), (3, 3, 2));
 }
+
+// ---- backed files (overlay copy-up without copying) ----
+
+/// A recognisable byte for offset `i` of a lower file.
+fn lower_byte(i: u64) -> u8 {
+    (i % 251) as u8 + 1
+}
+
+/// The first `len` bytes of a lower file.
+fn lower_bytes(len: u64) -> Vec<u8> {
+    (0..len).map(lower_byte).collect()
+}
+
+/// A lower file of `len` bytes (`lower_bytes`) in an instance of its own, and an empty
+/// upper file `f` of another instance backed by it.
+fn backed(len: u64) -> (Arc<Tmpfs>, InodeRef, InodeRef) {
+    let lower_fs = fs();
+    let lower = file(&lower_fs.root(), "lower");
+    lower.write_at(&lower_bytes(len), 0).unwrap();
+    let upper_fs = Tmpfs::new(lower_fs.memory().clone());
+    let f = file(&upper_fs.root(), "f");
+    tmpfs_inode(&f).set_backing(lower.clone(), len).unwrap();
+    (upper_fs, f, lower)
+}
+
+/// Three pages and 100 bytes.
+const BACKED_LEN: u64 = 3 * PAGE + 100;
+
+#[test]
+fn a_backed_file_reads_the_lower_and_takes_no_pages() {
+    let (_fs, f, lower) = backed(BACKED_LEN);
+    let t = tmpfs_inode(&f);
+    assert!(t.has_backing());
+    assert_eq!((size(&f), blocks(&f)), (BACKED_LEN, 0));
+    assert!(
+        t.pages().is_empty(),
+        "only the upper's own pages are reported"
+    );
+    assert_eq!(read_all(&f, 0, 1 << 16), lower_bytes(BACKED_LEN));
+    // Odd offsets and lengths across page boundaries.
+    for (off, len) in [
+        (1, 10),
+        (4090, 20),
+        (4096, 4096),
+        (5000, 9000),
+        (BACKED_LEN - 3, 50),
+    ] {
+        let want: Vec<u8> = (off..(off + len as u64).min(BACKED_LEN))
+            .map(lower_byte)
+            .collect();
+        assert_eq!(read_all(&f, off, len), want, "read {len} at {off}");
+    }
+    assert!(read_all(&f, BACKED_LEN, 10).is_empty());
+    assert_eq!(blocks(&f), 0, "reading allocates nothing");
+    assert_eq!(read_all(&lower, 0, 1 << 16), lower_bytes(BACKED_LEN));
+}
+
+#[test]
+fn set_backing_checks_its_preconditions() {
+    let lower_fs = fs();
+    let lower = file(&lower_fs.root(), "lower");
+    lower.write_at(b"data", 0).unwrap();
+    let fs = fs();
+    let root = fs.root();
+    // Not empty.
+    let full = file(&root, "full");
+    full.write_at(b"x", 0).unwrap();
+    assert_eq!(
+        tmpfs_inode(&full).set_backing(lower.clone(), 4),
+        Err(Errno::EINVAL)
+    );
+    // Not regular, either side.
+    let dir = subdir(&root, "d");
+    assert_eq!(
+        tmpfs_inode(&dir).set_backing(lower.clone(), 4),
+        Err(Errno::EINVAL)
+    );
+    let f = file(&root, "f");
+    assert_eq!(
+        tmpfs_inode(&f).set_backing(lower_fs.root(), 4),
+        Err(Errno::EINVAL)
+    );
+    // A lower of the same instance, itself included.
+    let same_fs = file(&root, "same");
+    assert_eq!(tmpfs_inode(&f).set_backing(same_fs, 4), Err(Errno::EINVAL));
+    assert_eq!(
+        tmpfs_inode(&f).set_backing(f.clone(), 4),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        tmpfs_inode(&f).set_backing(lower.clone(), u64::MAX),
+        Err(Errno::EFBIG)
+    );
+    // Size 0 backs nothing; then a real backing; then not twice.
+    tmpfs_inode(&f).set_backing(lower.clone(), 0).unwrap();
+    assert!(!tmpfs_inode(&f).has_backing());
+    tmpfs_inode(&f).set_backing(lower.clone(), 4).unwrap();
+    assert_eq!(read_all(&f, 0, 10), b"data");
+    assert_eq!(tmpfs_inode(&f).set_backing(lower, 4), Err(Errno::EINVAL));
+}
+
+#[test]
+fn writes_to_a_backed_file_copy_only_the_pages_they_touch() {
+    let (_fs, f, lower) = backed(BACKED_LEN);
+    let mut want = lower_bytes(BACKED_LEN);
+    // Two bytes straddling pages 0 and 1: both pages are copied, the rest of them kept.
+    f.write_at(b"XY", PAGE - 1).unwrap();
+    want[PAGE as usize - 1..PAGE as usize + 1].copy_from_slice(b"XY");
+    assert_eq!(blocks(&f), 16);
+    assert_eq!(
+        tmpfs_inode(&f)
+            .pages()
+            .iter()
+            .map(|p| p.0)
+            .collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    // A whole-page write needs no fill; the partial last page keeps the lower's bytes
+    // up to the end and zeroes after (the file grows over them).
+    f.write_at(&[0xaa; PAGE as usize], 2 * PAGE).unwrap();
+    want[2 * PAGE as usize..3 * PAGE as usize].fill(0xaa);
+    f.write_at(b"Z", 3 * PAGE + 200).unwrap();
+    want.resize(3 * PAGE as usize + 201, 0);
+    want[3 * PAGE as usize + 200] = b'Z';
+    assert_eq!(size(&f), 3 * PAGE + 201);
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    assert_eq!(blocks(&f), 32);
+    // The lower never changes.
+    assert_eq!(read_all(&lower, 0, 1 << 16), lower_bytes(BACKED_LEN));
+}
+
+#[test]
+fn a_backed_file_shrunk_then_grown_reads_zeroes_past_the_cut() {
+    let (_fs, f, lower) = backed(BACKED_LEN);
+    let shrink = |n: u64| {
+        f.set_attr(&SetAttr {
+            size: Some(n),
+            ..SetAttr::default()
+        })
+        .unwrap()
+    };
+    shrink(PAGE + 500);
+    shrink(BACKED_LEN + PAGE);
+    let mut want = lower_bytes(PAGE + 500);
+    want.resize((BACKED_LEN + PAGE) as usize, 0);
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    // Growing back to the old size does not bring the old bytes back, nor does writing
+    // the page that held the cut (it is filled from the lower only below the cut).
+    f.write_at(b"W", PAGE + 1000).unwrap();
+    want[PAGE as usize + 1000] = b'W';
+    f.write_at(b"V", 2 * PAGE + 10).unwrap();
+    want[2 * PAGE as usize + 10] = b'V';
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    assert!(tmpfs_inode(&f).has_backing());
+    // Truncating to 0 lets the lower go.
+    let before = Arc::strong_count(&lower);
+    shrink(0);
+    assert!(!tmpfs_inode(&f).has_backing());
+    assert_eq!(Arc::strong_count(&lower), before - 1);
+    shrink(100);
+    assert_eq!(read_all(&f, 0, 200), [0; 100]);
+}
+
+#[test]
+fn punching_a_backed_file_reads_zeroes_and_keeps_the_rest() {
+    let (_fs, f, _lower) = backed(BACKED_LEN);
+    let mut want = lower_bytes(BACKED_LEN);
+    // Bytes 100 .. 2 * 4096 + 808: page 0 partly, page 1 wholly, page 2 partly.
+    let (from, to) = (100u64, 2 * PAGE + 808);
+    f.allocate(from, to - from, true, true).unwrap();
+    want[from as usize..to as usize].fill(0);
+    assert_eq!(size(&f), BACKED_LEN);
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    // The partial pages were materialised to keep their other bytes; page 1 was not.
+    assert_eq!(
+        tmpfs_inode(&f)
+            .pages()
+            .iter()
+            .map(|p| p.0)
+            .collect::<Vec<_>>(),
+        [0, 2]
+    );
+    assert_eq!(blocks(&f), 16);
+    // Writing into the punched page fills it with zeroes, not the lower's bytes.
+    f.write_at(b"P", PAGE + 7).unwrap();
+    want[PAGE as usize + 7] = b'P';
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    // Punching a page already written, and the partial last page: zeroes again.
+    f.allocate(PAGE, PAGE, true, true).unwrap();
+    want[PAGE as usize + 7] = 0;
+    f.allocate(3 * PAGE, PAGE, true, true).unwrap();
+    want[3 * PAGE as usize..].fill(0);
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+    assert_eq!(blocks(&f), 16);
+    // A punch within one backed page.
+    let (_fs2, g, _lower2) = backed(BACKED_LEN);
+    g.allocate(PAGE + 10, 20, true, true).unwrap();
+    let mut want = lower_bytes(BACKED_LEN);
+    want[PAGE as usize + 10..PAGE as usize + 30].fill(0);
+    assert_eq!(read_all(&g, 0, 1 << 16), want);
+    assert_eq!(blocks(&g), 8);
+}
+
+#[test]
+fn materialize_and_page_or_allocate_fill_pages_from_the_backing() {
+    let (fs, f, _lower) = backed(BACKED_LEN);
+    let t = tmpfs_inode(&f);
+    let mem = fs.memory();
+    let page_bytes = |r: veil_memmap::FileRange| {
+        let mut b = vec![0u8; PAGE as usize];
+        mem.read(r.start, &mut b);
+        b
+    };
+    let lower_page = |i: u64| {
+        let mut b: Vec<u8> = (i * PAGE..((i + 1) * PAGE).min(BACKED_LEN))
+            .map(lower_byte)
+            .collect();
+        b.resize(PAGE as usize, 0);
+        b
+    };
+    // One page, then a range overlapping it (the existing page is returned as is).
+    let p1 = t.page_or_allocate(1).unwrap();
+    assert_eq!(page_bytes(p1), lower_page(1));
+    let pages = t.materialize(0..5).unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
+    assert_eq!(pages[1].1, p1);
+    for &(i, r) in &pages[..4] {
+        assert_eq!(page_bytes(r), lower_page(i), "page {i}");
+    }
+    assert_eq!(
+        page_bytes(pages[4].1),
+        vec![0; PAGE as usize],
+        "past the end"
+    );
+    assert_eq!(t.pages(), pages);
+    assert_eq!(t.pages_in(1..3), pages[1..3].to_vec());
+    assert_eq!(blocks(&f), 40);
+    assert_eq!(size(&f), BACKED_LEN, "no size change");
+    // Writes through the pages are the file's (a shared mapping).
+    mem.write(pages[0].1.start + 3, b"M");
+    assert_eq!(read_all(&f, 0, 5)[3], b'M');
+    assert_eq!(t.materialize(3..3).unwrap(), []);
+    assert_eq!(t.materialize(0..u64::MAX), Err(Errno::EFBIG));
+    let fs2 = self::fs();
+    let d = subdir(&fs2.root(), "d");
+    assert_eq!(tmpfs_inode(&d).materialize(0..1), Err(Errno::EINVAL));
+}
+
+#[test]
+fn materialize_is_all_or_nothing_when_memory_runs_out() {
+    let lower_fs = fs();
+    let lower = file(&lower_fs.root(), "lower");
+    lower.write_at(&lower_bytes(8 * PAGE), 0).unwrap();
+    let small = Tmpfs::new(memory(4));
+    let f = file(&small.root(), "f");
+    let t = tmpfs_inode(&f);
+    t.set_backing(lower, 8 * PAGE).unwrap();
+    t.page_or_allocate(2).unwrap();
+    assert_eq!(t.materialize(0..8), Err(Errno::ENOSPC));
+    assert_eq!(t.pages().iter().map(|p| p.0).collect::<Vec<_>>(), [2]);
+    assert_eq!(read_all(&f, 0, 1 << 16), lower_bytes(8 * PAGE));
+}
+
+#[test]
+fn fallocate_of_a_backed_range_copies_it() {
+    let (_fs, f, _lower) = backed(BACKED_LEN);
+    f.allocate(PAGE, 2 * PAGE, true, false).unwrap();
+    assert_eq!(blocks(&f), 16);
+    assert_eq!(read_all(&f, 0, 1 << 16), lower_bytes(BACKED_LEN));
+    f.allocate(0, 8 * PAGE, false, false).unwrap();
+    assert_eq!((size(&f), blocks(&f)), (8 * PAGE, 64));
+    let mut want = lower_bytes(BACKED_LEN);
+    want.resize(8 * PAGE as usize, 0);
+    assert_eq!(read_all(&f, 0, 1 << 16), want);
+}
+
+#[test]
+fn dropping_a_backed_file_lets_the_lower_go() {
+    let (fs, f, lower) = backed(BACKED_LEN);
+    let before = Arc::strong_count(&lower);
+    {
+        let _r = fs.root().unlink(b"f");
+    }
+    drop(f);
+    assert_eq!(Arc::strong_count(&lower), before - 1);
+}
+
+#[test]
+fn readers_and_writers_of_a_backed_file_race_safely() {
+    let (_fs, f, _lower) = backed(64 * PAGE);
+    thread::scope(|s| {
+        for w in 0..4u64 {
+            let f = f.clone();
+            s.spawn(move || {
+                for i in 0..16 {
+                    let page = w * 16 + i;
+                    f.write_at(&[0xf0 + w as u8], page * PAGE + 7).unwrap();
+                }
+            });
+        }
+        for _ in 0..4 {
+            let f = f.clone();
+            s.spawn(move || {
+                for _ in 0..8 {
+                    let data = read_all(&f, 0, 64 * PAGE as usize);
+                    for (i, &b) in data.iter().enumerate() {
+                        let i = i as u64;
+                        if i % PAGE != 7 {
+                            assert_eq!(b, lower_byte(i));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let data = read_all(&f, 0, 64 * PAGE as usize);
+    for page in 0..64u64 {
+        assert_eq!(data[(page * PAGE + 7) as usize], 0xf0 + (page / 16) as u8);
+    }
+    assert_eq!(blocks(&f), 64 * 8);
+}
+
+#[test]
+fn punches_of_a_backed_file_merge_in_any_order() {
+    let len = 16 * PAGE;
+    let (_fs, f, _lower) = backed(len);
+    let mut want = lower_bytes(len);
+    for (first, pages) in [
+        (3u64, 1u64),
+        (5, 2),
+        (4, 1),
+        (10, 2),
+        (9, 4),
+        (1, 1),
+        (15, 8),
+    ] {
+        f.allocate(first * PAGE, pages * PAGE, true, true).unwrap();
+        let end = ((first + pages) * PAGE).min(len);
+        want[(first * PAGE) as usize..end as usize].fill(0);
+        assert_eq!(
+            read_all(&f, 0, len as usize),
+            want,
+            "after punching {first}+{pages}"
+        );
+    }
+    assert_eq!(blocks(&f), 0, "whole-page punches allocate nothing");
+    // Every page written once more is filled from the lower only if not punched.
+    for page in 0..16 {
+        f.write_at(b"!", page * PAGE + 9).unwrap();
+        want[(page * PAGE + 9) as usize] = b'!';
+    }
+    assert_eq!(read_all(&f, 0, len as usize), want);
+}
+
+/// A mapping space that records what it is told to invalidate.
+#[derive(Default)]
+struct RecordingSpace {
+    invalidated: parking_lot::Mutex<Vec<(u64, u64)>>,
+}
+
+impl veil_memmap::mapping::MappingSpace for RecordingSpace {
+    fn invalidate(
+        &self,
+        ar: veil_memmap::mapping::AddrRange,
+        _: veil_memmap::mapping::InvalidateOpts,
+    ) {
+        self.invalidated.lock().push((ar.start, ar.end));
+    }
+
+    fn id(&self) -> u64 {
+        0x5eed
+    }
+}
+
+#[test]
+fn shared_mappings_see_the_file_pages_and_truncate_invalidates_before_freeing() {
+    use veil_memmap::mapping::{AccessType, AddrRange, MappableRange, MappingSpace};
+    let fs = fs();
+    let root = fs.root();
+    let f = root.create(b"m", NewNode::Regular, 0o644, ROOT).unwrap();
+    f.write_at(&[7u8; 3 * 4096], 0).unwrap();
+    let m = f.mappable().expect("tmpfs files can be mapped shared");
+    let rec = Arc::new(RecordingSpace::default());
+    let space: Arc<dyn MappingSpace> = rec.clone();
+    m.add_mapping(&space, AddrRange::new(0x10000, 0x13000), 0, true)
+        .unwrap();
+    let t = m
+        .translate(
+            MappableRange::new(0, 4096),
+            MappableRange::new(0, 3 * 4096),
+            AccessType::READ_WRITE,
+        )
+        .unwrap();
+    let covered: u64 = t.iter().map(|t| t.source.len()).sum();
+    assert_eq!(covered, 3 * 4096);
+    // The translated pages are the file's: writing them is writing the file.
+    fs.memory().write(t[0].file.start, b"XY");
+    assert_eq!(read_all(&f, 0, 2), b"XY");
+    // Beyond end of file is SIGBUS.
+    assert!(m
+        .translate(
+            MappableRange::new(3 * 4096, 4 * 4096),
+            MappableRange::new(3 * 4096, 4 * 4096),
+            AccessType::READ
+        )
+        .unwrap_err()
+        .is_bus());
+    f.set_attr(&SetAttr {
+        size: Some(4096),
+        ..SetAttr::default()
+    })
+    .unwrap();
+    assert_eq!(
+        *rec.invalidated.lock(),
+        [(0x11000, 0x13000)],
+        "the cut pages' guest range"
+    );
+    m.remove_mapping(&space, AddrRange::new(0x10000, 0x13000), 0, true);
+}
