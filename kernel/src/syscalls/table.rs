@@ -175,6 +175,7 @@ syscall_table! {
     SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
     SYS_SENDFILE => transfer::sendfile, Full;
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
+    SYS_SPLICE => transfer::splice, Partial("no pipes exist yet, so every splice is between files: EINVAL, as Linux");
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.
