@@ -39,6 +39,16 @@ fn parent_for_change(
     Ok((dir, name, trailing))
 }
 
+/// The error for creating a non-directory named with a trailing slash (`"name/"`):
+/// `EEXIST` if something is there, else `ENOENT`, as Linux.
+fn non_directory_with_slash(dir: &PathRef, name: &[u8]) -> Errno {
+    if dir.dirent.lookup_child(name).is_ok() {
+        Errno::EEXIST
+    } else {
+        Errno::ENOENT
+    }
+}
+
 fn umasked(sc: &SyscallCtx<'_>, mode: u32, keep: u32) -> u32 {
     mode & keep & !*sc.task.fs.umask.lock()
 }
@@ -85,11 +95,7 @@ fn do_mknod(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32, dev: u64
     };
     let (dir, name, trailing) = parent_for_change(sc, dirfd, path_addr)?;
     if trailing {
-        return Err(if dir.dirent.lookup_child(&name).is_ok() {
-            Errno::EEXIST
-        } else {
-            Errno::ENOENT
-        });
+        return Err(non_directory_with_slash(&dir, &name));
     }
     let perm_bits = umasked(sc, mode, 0o7777);
     dir.dirent
@@ -230,11 +236,7 @@ fn do_link(
     }
     let (dir, name, trailing) = parent_for_change(sc, newdfd, new)?;
     if trailing {
-        return Err(if dir.dirent.lookup_child(&name).is_ok() {
-            Errno::EEXIST
-        } else {
-            Errno::ENOENT
-        });
+        return Err(non_directory_with_slash(&dir, &name));
     }
     if !std::sync::Arc::ptr_eq(&dir.mount, &target.mount) {
         return Err(Errno::EXDEV);
@@ -259,11 +261,7 @@ fn do_symlink(sc: &SyscallCtx<'_>, target_addr: u64, newdfd: i32, path_addr: u64
     }
     let (dir, name, trailing) = parent_for_change(sc, newdfd, path_addr)?;
     if trailing {
-        return Err(if dir.dirent.lookup_child(&name).is_ok() {
-            Errno::EEXIST
-        } else {
-            Errno::ENOENT
-        });
+        return Err(non_directory_with_slash(&dir, &name));
     }
     dir.dirent.create_child(
         &name,

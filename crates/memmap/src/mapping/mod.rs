@@ -252,6 +252,37 @@ impl Translation {
     }
 }
 
+impl Translation {
+    /// Translations of whole pages `(index, one-page memory-file range)`, given in
+    /// index order, with neighbours whose offsets and memory-file pages both follow
+    /// on merged into one translation (fewer host mappings for the memory manager).
+    pub fn of_pages(
+        pages: impl IntoIterator<Item = (u64, FileRange)>,
+        perms: AccessType,
+    ) -> Vec<Translation> {
+        let page = veil_abi::PAGE_SIZE;
+        let mut out: Vec<Translation> = Vec::new();
+        for (i, f) in pages {
+            let src = MappableRange::new(i * page, (i + 1) * page);
+            match out.last_mut() {
+                Some(t) if t.source.end == src.start && t.file.end == f.start => {
+                    t.source = MappableRange::new(t.source.start, src.end);
+                    t.file = FileRange {
+                        start: t.file.start,
+                        end: f.end,
+                    };
+                }
+                _ => out.push(Translation {
+                    source: src,
+                    file: f,
+                    perms,
+                }),
+            }
+        }
+        out
+    }
+}
+
 /// Options for [`MappingSpace::invalidate`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct InvalidateOpts {

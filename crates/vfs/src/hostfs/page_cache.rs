@@ -122,25 +122,10 @@ impl Mappable for HostInode {
         let last = (optional.end / PAGE_SIZE).min(eof_page);
         let mut pages = self.cache.pages.lock();
         self.fill(mf, &mut pages, first, last)?;
-        let mut out: Vec<Translation> = Vec::new();
-        for i in first..last {
-            let f = pages[&i];
-            let src = MappableRange::new(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-            match out.last_mut() {
-                Some(t) if t.source.end == src.start && t.file.end == f.start => {
-                    t.source = MappableRange::new(t.source.start, src.end);
-                    t.file = FileRange {
-                        start: t.file.start,
-                        end: f.end,
-                    };
-                }
-                _ => out.push(Translation {
-                    source: src,
-                    file: f,
-                    perms: AccessType::new(true, false, true),
-                }),
-            }
-        }
-        Ok(out)
+        let run = (first..last).map(|i| (i, pages[&i]));
+        Ok(Translation::of_pages(
+            run,
+            AccessType::new(true, false, true),
+        ))
     }
 }

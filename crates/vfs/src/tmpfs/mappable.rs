@@ -75,24 +75,6 @@ impl Mappable for TmpfsInode {
         let pages = self
             .materialize(first..last)
             .map_err(|_| MapError::OutOfMemory)?;
-        let mut out: Vec<Translation> = Vec::new();
-        for (i, f) in pages {
-            let src = MappableRange::new(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-            match out.last_mut() {
-                Some(t) if t.source.end == src.start && t.file.end == f.start => {
-                    t.source = MappableRange::new(t.source.start, src.end);
-                    t.file = FileRange {
-                        start: t.file.start,
-                        end: f.end,
-                    };
-                }
-                _ => out.push(Translation {
-                    source: src,
-                    file: f,
-                    perms: AccessType::ANY,
-                }),
-            }
-        }
-        Ok(out)
+        Ok(Translation::of_pages(pages, AccessType::ANY))
     }
 }
