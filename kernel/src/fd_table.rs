@@ -134,6 +134,21 @@ impl FdTable {
             .collect()
     }
 
+    /// Closes every close-on-exec descriptor (`execve`).
+    pub fn close_on_exec(&self) {
+        let closed: Vec<Slot> = {
+            let mut slots = self.slots.lock();
+            slots
+                .iter_mut()
+                .filter(|s| s.as_ref().is_some_and(|s| s.cloexec))
+                .filter_map(Option::take)
+                .collect()
+        };
+        for slot in closed {
+            release_posix_locks(&slot.file);
+        }
+    }
+
     /// A copy of the table (`fork` without `CLONE_FILES`).
     pub fn fork(&self) -> FdTable {
         FdTable {

@@ -65,13 +65,14 @@ struct Runner {
 impl Runner {
     fn run(mut self) {
         let task = self.task.clone();
-        let aspace = task.mm.address_space().clone();
         let mut exit_code = 0;
         loop {
             task.clear_attention();
-            if task.tg.exiting() {
+            if task.tg.exiting() || task.must_exit.load(std::sync::atomic::Ordering::SeqCst) {
                 break;
             }
+            // Read every time round: execve replaces the address space.
+            let aspace = task.mm().address_space().clone();
             if let Some(status) = signal::deliver(&task, &mut self.regs, self.ctx.as_mut(), &aspace)
             {
                 task.tg.begin_exit(status);
@@ -92,7 +93,7 @@ impl Runner {
                     }
                 }
                 Ok(Stop::Fault { addr, cause, .. }) => {
-                    if let Err(sig) = task.mm.handle_fault(addr, cause) {
+                    if let Err(sig) = task.mm().handle_fault(addr, cause) {
                         signal::force(&task, SigInfo::kernel(sig.signo, sig.code, addr));
                     }
                 }
@@ -120,8 +121,9 @@ impl Runner {
         let ctid = task
             .clear_child_tid
             .load(std::sync::atomic::Ordering::SeqCst);
-        if ctid != 0 && !task.tg.exiting() && task.mm.copy_out(ctid, &0u32.to_le_bytes()).is_ok() {
-            if let Ok((key, _)) = task.mm.futex_word(ctid) {
+        if ctid != 0 && !task.tg.exiting() && task.mm().copy_out(ctid, &0u32.to_le_bytes()).is_ok()
+        {
+            if let Ok((key, _)) = task.mm().futex_word(ctid) {
                 task.kernel.futexes.wake(key, 1, u32::MAX);
             }
         }

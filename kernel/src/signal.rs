@@ -288,7 +288,7 @@ fn setup_frame(
     if action.flags & SA_RESTORER == 0 {
         return Err(Errno::EFAULT);
     }
-    let mm = &task.mm;
+    let mm = &task.mm();
     let (alt_sp, alt_flags, alt_size) = *task.alt_stack.lock();
     let on_alt = alt_flags != SS_DISABLE
         && regs.0.rsp > alt_sp
@@ -355,9 +355,10 @@ pub fn sigreturn(
 ) -> Result<u64, Errno> {
     let uc = regs.0.rsp; // the handler's `ret` popped pretcode: rsp = frame + 8
     let mut mc = [0u8; 256];
-    task.mm.copy_in(uc.wrapping_add(MCONTEXT_OFFSET), &mut mc)?;
+    task.mm()
+        .copy_in(uc.wrapping_add(MCONTEXT_OFFSET), &mut mc)?;
     let w = |i: usize| u64::from_le_bytes(mc[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-    let mask: u64 = task.mm.read_obj(uc.wrapping_add(SIGMASK_OFFSET))?;
+    let mask: u64 = task.mm().read_obj(uc.wrapping_add(SIGMASK_OFFSET))?;
     let r = &mut regs.0;
     (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) =
         (w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7));
@@ -371,7 +372,7 @@ pub fn sigreturn(
         .store(mask & !UNBLOCKABLE, std::sync::atomic::Ordering::SeqCst);
     if fpstate != 0 {
         let mut fp = [0u8; 512];
-        task.mm.copy_in(fpstate, &mut fp)?;
+        task.mm().copy_in(fpstate, &mut fp)?;
         // MXCSR reserved bits set would make the host reject the state: clear them.
         let mxcsr = u32::from_le_bytes(fp[24..28].try_into().unwrap_or_default()) & 0xffff;
         fp[24..28].copy_from_slice(&mxcsr.to_le_bytes());

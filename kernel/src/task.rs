@@ -42,8 +42,8 @@ pub struct Task {
     pub tg: Arc<ThreadGroup>,
     /// The kernel.
     pub kernel: Arc<Kernel>,
-    /// The address space (shared with `CLONE_VM`).
-    pub mm: Arc<MemoryManager>,
+    /// The address space (shared with `CLONE_VM`); replaced by `execve`.
+    mm: parking_lot::RwLock<Arc<MemoryManager>>,
     /// The descriptor table (shared with `CLONE_FILES`).
     pub files: Arc<FdTable>,
     /// Working directory and umask (shared with `CLONE_FS`).
@@ -58,6 +58,12 @@ pub struct Task {
     pub robust_list: Mutex<(u64, u64)>,
     /// Alternate signal stack (`sigaltstack`): (sp, flags, size).
     pub alt_stack: Mutex<(u64, i32, u64)>,
+    /// For a `vfork` child: the parent task blocked until this task execs or exits.
+    pub vfork_parent: Mutex<Option<Arc<Task>>>,
+    /// Set on a `vfork` parent when its child released it.
+    pub vfork_released: std::sync::atomic::AtomicBool,
+    /// Set when another thread's `execve` ends this thread (without ending the group).
+    pub must_exit: std::sync::atomic::AtomicBool,
     /// The thread's name (`comm`, `PR_SET_NAME`), at most 15 bytes.
     pub comm: Mutex<Vec<u8>>,
     block: Mutex<BlockState>,
@@ -80,7 +86,7 @@ impl Task {
             tid,
             tg,
             kernel,
-            mm,
+            mm: parking_lot::RwLock::new(mm),
             files,
             fs,
             signal_mask: AtomicU64::new(signal_mask),
@@ -88,11 +94,24 @@ impl Task {
             clear_child_tid: AtomicU64::new(0),
             robust_list: Mutex::new((0, 0)),
             alt_stack: Mutex::new((0, 2, 0)),
+            vfork_parent: Mutex::new(None),
+            vfork_released: std::sync::atomic::AtomicBool::new(false),
+            must_exit: std::sync::atomic::AtomicBool::new(false),
             comm: Mutex::new(Vec::new()),
             block: Mutex::new(BlockState::default()),
             block_cv: Condvar::new(),
             interrupter: Mutex::new(None),
         })
+    }
+
+    /// The task's address space.
+    pub fn mm(&self) -> Arc<MemoryManager> {
+        self.mm.read().clone()
+    }
+
+    /// Replaces the address space (`execve`); returns the old one.
+    pub fn replace_mm(&self, mm: Arc<MemoryManager>) -> Arc<MemoryManager> {
+        std::mem::replace(&mut *self.mm.write(), mm)
     }
 
     /// Records the platform interrupter of the context now running this task.
@@ -157,6 +176,14 @@ impl Task {
     pub fn sleep_until(&self, deadline: Instant) -> BlockResult {
         self.prepare_block();
         self.block(Some(deadline))
+    }
+
+    /// Lets the `vfork` parent go on (this task exec'd or is exiting).
+    pub fn release_vfork_parent(&self) {
+        if let Some(parent) = self.vfork_parent.lock().take() {
+            parent.vfork_released.store(true, Ordering::SeqCst);
+            parent.wake();
+        }
     }
 
     /// The blocked-signal mask.

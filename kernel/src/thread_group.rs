@@ -6,6 +6,9 @@ use parking_lot::Mutex;
 use veil_abi::structs::{Rlimit, SigAction};
 
 use crate::signal::{SigInfo, SigQueue};
+
+/// `si_code` of SIGCHLD for a child that exited.
+const CLD_EXITED: i32 = 1;
 use crate::task::Task;
 
 /// How a process ended.
@@ -41,8 +44,16 @@ struct TgState {
 pub struct ThreadGroup {
     /// Process id.
     pub tgid: i32,
-    /// Parent's process id (0 for the sandbox's init).
-    pub ppid: i32,
+    /// Parent's process id (0 for the sandbox's init; 1 once reparented).
+    ppid: std::sync::atomic::AtomicI32,
+    /// The parent process (`None` for the sandbox's init).
+    parent: Mutex<Option<std::sync::Weak<ThreadGroup>>>,
+    /// Child processes, live or zombie, until reaped by `wait4`.
+    pub children: Mutex<Vec<Arc<ThreadGroup>>>,
+    /// The signal the parent gets when this process ends (`SIGCHLD`, or clone's choice).
+    pub exit_signal: u32,
+    /// Tasks of this process blocked in `wait4`, woken when a child changes state.
+    waiters: Mutex<Vec<Arc<Task>>>,
     /// Guest path of the executable (`/proc/self/exe`).
     pub exe: Mutex<Vec<u8>>,
     /// Signal actions, index `sig - 1`.
@@ -59,9 +70,26 @@ pub struct ThreadGroup {
 impl ThreadGroup {
     /// A new, empty process.
     pub fn new(tgid: i32, ppid: i32, exe: Vec<u8>, rlimits: [Rlimit; 16]) -> Arc<ThreadGroup> {
+        Self::new_child(tgid, None, ppid, 0, exe, rlimits)
+    }
+
+    /// A new, empty process whose parent is `parent` (pid `ppid`), which gets
+    /// `exit_signal` when it ends.
+    pub fn new_child(
+        tgid: i32,
+        parent: Option<&Arc<ThreadGroup>>,
+        ppid: i32,
+        exit_signal: u32,
+        exe: Vec<u8>,
+        rlimits: [Rlimit; 16],
+    ) -> Arc<ThreadGroup> {
         Arc::new(ThreadGroup {
             tgid,
-            ppid,
+            ppid: std::sync::atomic::AtomicI32::new(ppid),
+            parent: Mutex::new(parent.map(Arc::downgrade)),
+            children: Mutex::new(Vec::new()),
+            exit_signal,
+            waiters: Mutex::new(Vec::new()),
             exe: Mutex::new(exe),
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
@@ -85,14 +113,91 @@ impl ThreadGroup {
     }
 
     /// Removes a task that has finished. If it was the last, the group ends with
-    /// `status_if_last` unless an exit status was already set.
+    /// `status_if_last` unless an exit status was already set: it becomes a zombie,
+    /// its parent is signalled and woken, and its children go to the sandbox's init.
     pub fn remove_task(&self, tid: i32, status_if_last: ExitStatus) {
-        let mut st = self.state.lock();
-        st.tasks.retain(|t| t.tid != tid);
+        let ended = {
+            let mut st = self.state.lock();
+            st.tasks.retain(|t| t.tid != tid);
+            if st.tasks.is_empty() {
+                crate::syscalls::release_all_process_locks(self.tgid);
+                st.exit.get_or_insert(status_if_last);
+                self.done.notify_all();
+                true
+            } else {
+                false
+            }
+        };
+        if ended {
+            self.notify_parent_and_reparent();
+        }
+    }
+
+    /// The parent process's pid.
+    pub fn ppid(&self) -> i32 {
+        self.ppid.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The parent process, if alive.
+    pub fn parent(&self) -> Option<Arc<ThreadGroup>> {
+        self.parent
+            .lock()
+            .as_ref()
+            .and_then(std::sync::Weak::upgrade)
+    }
+
+    /// How the process ended, if it has (a zombie until reaped).
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        let st = self.state.lock();
         if st.tasks.is_empty() {
-            crate::syscalls::release_all_process_locks(self.tgid);
-            st.exit.get_or_insert(status_if_last);
-            self.done.notify_all();
+            st.exit
+        } else {
+            None
+        }
+    }
+
+    /// Registers `task` as waiting for a child of this process to change state.
+    pub fn add_waiter(&self, task: &Arc<Task>) {
+        self.waiters.lock().push(task.clone());
+    }
+
+    /// Forgets `task` as a waiter.
+    pub fn remove_waiter(&self, task: &Arc<Task>) {
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, task));
+    }
+
+    /// Wakes every task waiting for a child.
+    fn wake_waiters(&self) {
+        for t in self.waiters.lock().iter() {
+            t.wake();
+        }
+    }
+
+    /// At the end of the process: the parent gets its exit signal and its waiters are
+    /// woken; this process's children are handed to the sandbox's init (pid 1).
+    fn notify_parent_and_reparent(&self) {
+        if let Some(parent) = self.parent() {
+            if self.exit_signal != 0 {
+                parent.send_signal(SigInfo::user(self.exit_signal, CLD_EXITED, self.tgid));
+            }
+            parent.wake_waiters();
+        }
+        let orphans = std::mem::take(&mut *self.children.lock());
+        if orphans.is_empty() {
+            return;
+        }
+        // Called on the thread of the task that ended the process.
+        let init = crate::task::current().and_then(|t| t.kernel.thread_group(1));
+        for child in orphans {
+            child.ppid.store(1, std::sync::atomic::Ordering::SeqCst);
+            if let Some(init) = &init {
+                *child.parent.lock() = Some(Arc::downgrade(init));
+                let zombie = child.exit_status().is_some();
+                init.children.lock().push(child);
+                if zombie {
+                    init.wake_waiters();
+                }
+            }
         }
     }
 

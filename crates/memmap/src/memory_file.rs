@@ -199,6 +199,43 @@ impl MemoryFile {
         unsafe { std::ptr::write_bytes(self.view.as_ptr().add(offset as usize), 0, len as usize) }
     }
 
+    /// Copies `len` bytes at `src` to `dst` (disjoint ranges of this file), skipping
+    /// holes: pages never written in the source stay unallocated in the copy.
+    /// Panics like [`MemoryFile::read`].
+    pub fn copy_range(&self, src: u64, dst: u64, len: u64) {
+        self.check(src, len as usize);
+        self.check(dst, len as usize);
+        let end = src + len;
+        let mut pos = src;
+        while pos < end {
+            // The next byte with data, and the hole after it.
+            let data = match nix::unistd::lseek(
+                self.fd.as_raw_fd(),
+                pos as i64,
+                nix::unistd::Whence::SeekData,
+            ) {
+                Ok(d) if (d as u64) < end => d as u64,
+                _ => return,
+            };
+            let hole = nix::unistd::lseek(
+                self.fd.as_raw_fd(),
+                data as i64,
+                nix::unistd::Whence::SeekHole,
+            )
+            .map_or(end, |h| (h as u64).min(end));
+            // SAFETY: both ranges are inside the live mapping (checked above) and are
+            // disjoint by the caller's precondition.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.view.as_ptr().add(data as usize),
+                    self.view.as_ptr().add((dst + (data - src)) as usize),
+                    (hole - data) as usize,
+                );
+            }
+            pos = hole;
+        }
+    }
+
     /// The 32-bit word at `offset` (4-byte aligned), as an atomic shared with the guest.
     /// Used by futexes. Panics like [`MemoryFile::read`] or on misalignment.
     pub fn atomic_u32(&self, offset: u64) -> &AtomicU32 {

@@ -339,6 +339,48 @@ impl MemoryManager {
         self.aspace.unmap(addr, len).map_err(platform_errno)
     }
 
+    /// A copy of this address space in `aspace`, for `fork`: anonymous and private
+    /// memory is copied (holes stay holes), shared file mappings map the same file.
+    /// `ENOMEM` if the memory file is full.
+    pub fn fork_into(&self, aspace: Arc<dyn AddressSpace>) -> Result<MemoryManager, Errno> {
+        let child = MemoryManager::new(aspace, self.mf.clone());
+        let st = self.state.lock();
+        {
+            let mut cst = child.state.lock();
+            let child_space: Arc<dyn MappingSpace> = child.space.clone();
+            for vma in st.vmas.values() {
+                let copy = match &vma.file {
+                    Some(f) => {
+                        f.mappable
+                            .add_mapping(
+                                &child_space,
+                                AddrRange::new(vma.start, vma.end),
+                                f.offset,
+                                f.may_write,
+                            )
+                            .map_err(Errno::from)?;
+                        vma.clone()
+                    }
+                    None => {
+                        let len = vma.end - vma.start;
+                        let r = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
+                        self.mf.copy_range(vma.offset, r.start, len);
+                        Vma {
+                            offset: r.start,
+                            ..vma.clone()
+                        }
+                    }
+                };
+                cst.vmas.insert(copy.start, copy);
+            }
+            cst.brk_start = st.brk_start;
+            cst.brk = st.brk;
+            cst.args = st.args;
+            cst.env = st.env;
+        }
+        Ok(child)
+    }
+
     /// Zeroes the anonymous pages of `[addr, addr+len)` and gives their memory back
     /// (`MADV_DONTNEED`). `ENOMEM` if part of the range is unmapped.
     pub fn decommit(&self, addr: u64, len: u64) -> Result<(), Errno> {

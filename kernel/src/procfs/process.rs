@@ -183,26 +183,26 @@ pub fn cmdline_of(args: &[u8], env_follows: Option<&[u8]>) -> Vec<u8> {
 /// `cmdline`: the argument strings, read from the process's memory.
 fn cmdline(s: &Subject) -> Result<Vec<u8>, Errno> {
     let task = s.task()?;
-    let (arg_range, env_range) = (task.mm.arg_range(), task.mm.env_range());
-    let args = read_range(&task.mm, arg_range);
+    let (arg_range, env_range) = (task.mm().arg_range(), task.mm().env_range());
+    let args = read_range(&task.mm(), arg_range);
     if args.last().is_none_or(|&b| b == 0) {
         return Ok(args);
     }
-    let env = (env_range.0 == arg_range.1).then(|| read_range(&task.mm, env_range));
+    let env = (env_range.0 == arg_range.1).then(|| read_range(&task.mm(), env_range));
     Ok(cmdline_of(&args, env.as_deref()))
 }
 
 /// `environ`: the environment strings, read from the process's memory.
 fn environ(s: &Subject) -> Result<Vec<u8>, Errno> {
     let task = s.task()?;
-    let range = task.mm.env_range();
-    Ok(read_range(&task.mm, range))
+    let range = task.mm().env_range();
+    Ok(read_range(&task.mm(), range))
 }
 
 /// `maps`.
 fn maps_file(s: &Subject) -> Result<Vec<u8>, Errno> {
     let task = s.task()?;
-    Ok(maps::format_maps(&maps::regions_of(&task.mm.vmas())))
+    Ok(maps::format_maps(&maps::regions_of(&task.mm().vmas())))
 }
 
 /// `mounts`: the sandbox's mounts (one namespace for every process).

@@ -138,7 +138,7 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
     let tg = subject.thread_group()?;
     let task = subject.task()?;
     let comm = task.comm.lock().clone();
-    let regions = regions_of(&task.mm.vmas());
+    let regions = regions_of(&task.mm().vmas());
     let vm = VmStats::of(&regions);
     let num_threads = tg.tasks().len();
     let signal = task.pending.lock().bits();
@@ -148,7 +148,7 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
         pid: task.tid,
         comm,
         state: run_state(&task),
-        ppid: tg.ppid,
+        ppid: tg.ppid(),
         pgrp: SANDBOX_SESSION,
         session: SANDBOX_SESSION,
         num_threads,
@@ -160,9 +160,9 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
         sigignore,
         sigcatch,
         exit_signal: if task.tid == tg.tgid { SIGCHLD } else { -1 },
-        start_brk: heap_start(&regions, task.mm.brk_value()),
-        args: task.mm.arg_range(),
-        env: task.mm.env_range(),
+        start_brk: heap_start(&regions, task.mm().brk_value()),
+        args: task.mm().arg_range(),
+        env: task.mm().env_range(),
     })
 }
 
@@ -174,5 +174,5 @@ pub(super) fn generate(subject: &Subject) -> Result<Vec<u8>, Errno> {
 /// The `statm` file of `subject`.
 pub(super) fn generate_statm(subject: &Subject) -> Result<Vec<u8>, Errno> {
     let task = subject.task()?;
-    Ok(format_statm(&VmStats::of(&regions_of(&task.mm.vmas()))))
+    Ok(format_statm(&VmStats::of(&regions_of(&task.mm().vmas()))))
 }

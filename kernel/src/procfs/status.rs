@@ -211,7 +211,7 @@ pub(super) fn gather(subject: &Subject) -> Result<StatusInfo, Errno> {
     let task = subject.task()?;
     let name = task.comm.lock().clone();
     let umask = *task.fs.umask.lock();
-    let vm = VmStats::of(&regions_of(&task.mm.vmas()));
+    let vm = VmStats::of(&regions_of(&task.mm().vmas()));
     let max_fd = task.files.entries().last().map(|(fd, _)| *fd);
     let threads = tg.tasks().len();
     let pending = task.pending.lock().bits();
@@ -224,7 +224,7 @@ pub(super) fn gather(subject: &Subject) -> Result<StatusInfo, Errno> {
         state: run_state(&task),
         tgid: tg.tgid,
         pid: task.tid,
-        ppid: tg.ppid,
+        ppid: tg.ppid(),
         pgid: super::stat::SANDBOX_SESSION,
         sid: super::stat::SANDBOX_SESSION,
         creds: creds(),

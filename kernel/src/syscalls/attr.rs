@@ -175,7 +175,7 @@ pub(super) fn utimensat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             tv_nsec: UTIME_NOW,
         }; 2]
     } else {
-        sc.task.mm.read_obj(times_addr)?
+        sc.task.mm().read_obj(times_addr)?
     };
     for t in &times {
         if t.tv_nsec != UTIME_NOW

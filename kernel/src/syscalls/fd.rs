@@ -115,11 +115,11 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         FIONCLEX => sc.task.files.set_cloexec(fd, false).map(|()| 0),
         TCGETS => {
             let t = file.ops.tcgets()?;
-            sc.task.mm.write_obj(a[2], &t).map(|()| 0)
+            sc.task.mm().write_obj(a[2], &t).map(|()| 0)
         }
         TIOCGWINSZ => {
             let w = file.ops.winsize()?;
-            sc.task.mm.write_obj(a[2], &w).map(|()| 0)
+            sc.task.mm().write_obj(a[2], &w).map(|()| 0)
         }
         _ => Err(Errno::ENOTTY),
     }

@@ -216,19 +216,19 @@ fn stat_at(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32) -> Resul
 /// `fstat(fd, statbuf)`.
 pub(super) fn fstat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let st = sc.task.files.get(fd_arg(a[0]))?.ops.stat()?;
-    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }
 
 /// `stat(path, statbuf)`.
 pub(super) fn stat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let st = stat_at(sc, AT_FDCWD, a[0], 0)?;
-    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }
 
 /// `lstat(path, statbuf)`.
 pub(super) fn lstat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let st = stat_at(sc, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW)?;
-    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }
 
 /// `newfstatat(dirfd, path, statbuf, flags)`.
@@ -238,7 +238,7 @@ pub(super) fn newfstatat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let st = stat_at(sc, fd_arg(a[0]), a[1], flags)?;
-    sc.task.mm.write_obj(a[2], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[2], &st).map(|()| 0)
 }
 
 /// `statx(dirfd, path, flags, mask, statxbuf)`.
@@ -252,7 +252,7 @@ pub(super) fn statx(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let st = stat_at(sc, fd_arg(a[0]), a[1], flags)?;
     let stx = veil_vfs::host::stat_to_statx(&st);
-    sc.task.mm.write_obj(a[4], &stx).map(|()| 0)
+    sc.task.mm().write_obj(a[4], &stx).map(|()| 0)
 }
 
 /// `getdents64(fd, dirp, count)`: as many whole entries as fit in `count` bytes.
@@ -287,7 +287,7 @@ pub(super) fn getdents64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         out.resize(start + reclen, 0);
         new_pos = next;
     }
-    sc.task.mm.copy_out(a[1], &out)?;
+    sc.task.mm().copy_out(a[1], &out)?;
     *pos = new_pos;
     Ok(out.len() as u64)
 }
@@ -299,7 +299,7 @@ fn do_readlink(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, buf: u64, size: 
     let at = lookup_at(sc, dirfd, path_addr, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     let target = at.inode().readlink()?;
     let n = target.len().min(size as u32 as usize);
-    sc.task.mm.copy_out(buf, &target[..n])?;
+    sc.task.mm().copy_out(buf, &target[..n])?;
     Ok(n as u64)
 }
 
@@ -353,7 +353,7 @@ pub(super) fn getcwd(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if (a[1] as usize) < path.len() {
         return Err(Errno::ERANGE);
     }
-    sc.task.mm.copy_out(a[0], &path)?;
+    sc.task.mm().copy_out(a[0], &path)?;
     Ok(path.len() as u64)
 }
 
@@ -409,11 +409,11 @@ pub(super) fn statfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let at = resolve(sc, AT_FDCWD, &path, WalkFlags::FOLLOW)?;
     let st = InodeFile::new(at.inode().clone()).statfs()?;
-    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }
 
 /// `fstatfs(fd, buf)`.
 pub(super) fn fstatfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let st = sc.task.files.get(fd_arg(a[0]))?.ops.statfs()?;
-    sc.task.mm.write_obj(a[1], &st).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }

@@ -22,7 +22,7 @@ pub(super) fn uname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         machine: field("x86_64"),
         domainname: field("(none)"),
     };
-    sc.task.mm.write_obj(a[0], &u).map(|()| 0)
+    sc.task.mm().write_obj(a[0], &u).map(|()| 0)
 }
 
 /// `getpid()`.
@@ -32,7 +32,7 @@ pub(super) fn getpid(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
 
 /// `getppid()`: 0 for the sandbox's first process.
 pub(super) fn getppid(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    Ok(sc.task.tg.ppid as u64)
+    Ok(sc.task.tg.ppid() as u64)
 }
 
 /// `gettid()`.
@@ -67,7 +67,7 @@ pub(super) fn getegid(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
 pub(super) fn getresuid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let r = nix::unistd::getresuid().map_err(|e| veil_abi::Errno(e as i32))?;
     for (addr, id) in [(a[0], r.real), (a[1], r.effective), (a[2], r.saved)] {
-        sc.task.mm.write_obj(addr, &id.as_raw())?;
+        sc.task.mm().write_obj(addr, &id.as_raw())?;
     }
     Ok(0)
 }
@@ -76,7 +76,7 @@ pub(super) fn getresuid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn getresgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let r = nix::unistd::getresgid().map_err(|e| veil_abi::Errno(e as i32))?;
     for (addr, id) in [(a[0], r.real), (a[1], r.effective), (a[2], r.saved)] {
-        sc.task.mm.write_obj(addr, &id.as_raw())?;
+        sc.task.mm().write_obj(addr, &id.as_raw())?;
     }
     Ok(0)
 }

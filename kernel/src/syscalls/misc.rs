@@ -24,8 +24,8 @@ pub(super) fn arch_prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             }
             Ok(0)
         }
-        ARCH_GET_FS => sc.task.mm.write_obj(addr, &sc.regs.0.fs_base).map(|()| 0),
-        ARCH_GET_GS => sc.task.mm.write_obj(addr, &sc.regs.0.gs_base).map(|()| 0),
+        ARCH_GET_FS => sc.task.mm().write_obj(addr, &sc.regs.0.fs_base).map(|()| 0),
+        ARCH_GET_GS => sc.task.mm().write_obj(addr, &sc.regs.0.gs_base).map(|()| 0),
         ARCH_GET_CPUID => Ok(1),
         ARCH_SET_CPUID => Err(Errno::ENODEV),
         _ => Err(Errno::EINVAL),
@@ -48,7 +48,7 @@ pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::ESRCH);
     }
     let new = if a[2] != 0 {
-        let lim: Rlimit = sc.task.mm.read_obj(a[2])?;
+        let lim: Rlimit = sc.task.mm().read_obj(a[2])?;
         if lim.cur > lim.max {
             return Err(Errno::EINVAL);
         }
@@ -65,7 +65,7 @@ pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         old
     };
     if a[3] != 0 {
-        sc.task.mm.write_obj(a[3], &old)?;
+        sc.task.mm().write_obj(a[3], &old)?;
     }
     Ok(0)
 }
@@ -74,7 +74,7 @@ pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn getrlimit(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let r = resource(a[0])?;
     let lim = sc.task.tg.rlimits.lock()[r];
-    sc.task.mm.write_obj(a[1], &lim).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &lim).map(|()| 0)
 }
 
 /// `setrlimit(resource, rlim)`.
@@ -99,7 +99,7 @@ pub(super) fn getrandom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     while done < len {
         let n = ((len - done) as usize).min(chunk.len());
         crate::loader::getrandom_host(&mut chunk[..n]);
-        if let Err(e) = sc.task.mm.copy_out(buf.wrapping_add(done), &chunk[..n]) {
+        if let Err(e) = sc.task.mm().copy_out(buf.wrapping_add(done), &chunk[..n]) {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         done += n as u64;
@@ -126,7 +126,7 @@ pub(super) fn sched_getaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResu
     for cpu in 0..n {
         mask[cpu / 8] |= 1 << (cpu % 8);
     }
-    sc.task.mm.copy_out(a[2], &mask)?;
+    sc.task.mm().copy_out(a[2], &mask)?;
     Ok(mask_bytes as u64)
 }
 
@@ -137,7 +137,7 @@ pub(super) fn sched_setaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResu
         return Err(Errno::ESRCH);
     }
     let mut mask = vec![0u8; len];
-    sc.task.mm.copy_in(a[2], &mut mask)?;
+    sc.task.mm().copy_in(a[2], &mut mask)?;
     let any = (0..ncpus()).any(|cpu| mask.get(cpu / 8).is_some_and(|b| b & (1 << (cpu % 8)) != 0));
     if any {
         Ok(0)
@@ -167,5 +167,5 @@ pub(super) fn sysinfo(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         mem_unit: 1,
         ..Default::default()
     };
-    sc.task.mm.write_obj(a[0], &info).map(|()| 0)
+    sc.task.mm().write_obj(a[0], &info).map(|()| 0)
 }

@@ -47,7 +47,7 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let fixed = flags & MAP_FIXED != 0;
     let noreplace = flags & MAP_FIXED_NOREPLACE != 0;
     let want = Prot::from_bits(prot);
-    let mm = &sc.task.mm;
+    let mm = &sc.task.mm();
     if flags & MAP_ANONYMOUS != 0 {
         return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
     }
@@ -112,7 +112,7 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `munmap(addr, length)`.
 pub(super) fn munmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    sc.task.mm.unmap(a[0], a[1]).map(|()| 0)
+    sc.task.mm().unmap(a[0], a[1]).map(|()| 0)
 }
 
 /// `mprotect(addr, length, prot)`.
@@ -124,14 +124,14 @@ pub(super) fn mprotect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     sc.task
-        .mm
+        .mm()
         .protect(a[0], a[1], Prot::from_bits(prot))
         .map(|()| 0)
 }
 
 /// `brk(addr)`: returns the new break, or the old one if it cannot move.
 pub(super) fn brk(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    Ok(sc.task.mm.brk(a[0]))
+    Ok(sc.task.mm().brk(a[0]))
 }
 
 /// `madvise(addr, length, advice)`.
@@ -151,8 +151,8 @@ pub(super) fn madvise(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let len = page_up(len).ok_or(Errno::EINVAL)?;
     match advice {
-        MADV_DONTNEED | MADV_FREE | MADV_REMOVE => sc.task.mm.decommit(addr, len).map(|()| 0),
-        x if ACCEPTED.contains(&x) => sc.task.mm.check_mapped(addr, len).map(|()| 0),
+        MADV_DONTNEED | MADV_FREE | MADV_REMOVE => sc.task.mm().decommit(addr, len).map(|()| 0),
+        x if ACCEPTED.contains(&x) => sc.task.mm().check_mapped(addr, len).map(|()| 0),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -12,6 +12,7 @@ mod misc;
 mod mmap;
 mod namei;
 mod path;
+mod process;
 mod read_write;
 mod record_lock;
 mod signal;
@@ -103,7 +104,7 @@ fn trace(task: &Arc<Task>, nr: u64, args: &[u64; 6], raw: u64, exited: bool) {
     impl veil_strace::GuestReader for Reader<'_> {
         fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
             let mut buf = vec![0u8; len];
-            self.0.mm.copy_in(addr, &mut buf).ok().map(|()| buf)
+            self.0.mm().copy_in(addr, &mut buf).ok().map(|()| buf)
         }
     }
     let prefix = if task.tg.tasks().len() > 1 || task.tid != task.tg.tgid {

@@ -11,7 +11,7 @@ use crate::perm::{self, Creds, MAY_EXEC};
 
 /// Reads the path at `addr` (`EFAULT`, `ENAMETOOLONG`).
 pub(crate) fn read_path(sc: &SyscallCtx<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
-    sc.task.mm.copy_string_in(addr, PATH_MAX - 1)
+    sc.task.mm().copy_string_in(addr, PATH_MAX - 1)
 }
 
 /// Runs `f` with a walk context for the caller: its root and working directory, and

@@ -42,7 +42,7 @@ fn read_into(
         return Ok(0);
     }
     // A bad buffer fails before any data is consumed.
-    sc.task.mm.check(buf, 1, crate::mm::Access::Write)?;
+    sc.task.mm().check(buf, 1, crate::mm::Access::Write)?;
     let regular = offset.is_some() || is_regular(file);
     let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
     let mut done: u64 = 0;
@@ -59,7 +59,7 @@ fn read_into(
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        if let Err(e) = sc.task.mm.copy_out(buf.wrapping_add(done), &bounce[..n]) {
+        if let Err(e) = sc.task.mm().copy_out(buf.wrapping_add(done), &bounce[..n]) {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         done += n as u64;
@@ -92,7 +92,7 @@ fn write_from(
         let want = ((count - done) as usize).min(bounce.len());
         if let Err(e) = sc
             .task
-            .mm
+            .mm()
             .copy_in(buf.wrapping_add(done), &mut bounce[..want])
         {
             return if done == 0 { Err(e) } else { Ok(done) };
@@ -167,7 +167,9 @@ fn iovecs(sc: &SyscallCtx<'_>, addr: u64, count: u64) -> Result<Vec<Iovec>, Errn
         return Err(Errno::EINVAL);
     }
     let mut v = vec![Iovec::default(); count as usize];
-    sc.task.mm.copy_in(addr, bytemuck::cast_slice_mut(&mut v))?;
+    sc.task
+        .mm()
+        .copy_in(addr, bytemuck::cast_slice_mut(&mut v))?;
     let mut total: u64 = 0;
     for iov in &v {
         total = total.checked_add(iov.len).ok_or(Errno::EINVAL)?;

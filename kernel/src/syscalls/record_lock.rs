@@ -165,7 +165,7 @@ pub(super) fn fcntl_lock(sc: &mut SyscallCtx<'_>, fd: i32, cmd: u32, arg: u64) -
         return Err(Errno::EBADF);
     }
     let mut raw = [0u8; FLOCK_SIZE];
-    sc.task.mm.copy_in(arg, &mut raw)?;
+    sc.task.mm().copy_in(arg, &mut raw)?;
     let mut fl = Flock::decode(&raw);
     let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
     let owner = if ofd {
@@ -194,7 +194,7 @@ pub(super) fn fcntl_lock(sc: &mut SyscallCtx<'_>, fd: i32, cmd: u32, arg: u64) -
                 None => fl.l_type = F_UNLCK,
             }
             fl.encode(&mut raw);
-            sc.task.mm.copy_out(arg, &raw)?;
+            sc.task.mm().copy_out(arg, &raw)?;
             Ok(0)
         }
         F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => {

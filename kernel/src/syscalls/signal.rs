@@ -35,7 +35,7 @@ pub(super) fn rt_sigaction(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let mut act: SigAction = sc.task.mm.read_obj(a[1])?;
+        let mut act: SigAction = sc.task.mm().read_obj(a[1])?;
         act.mask &= !UNBLOCKABLE;
         Some(act)
     } else {
@@ -63,7 +63,7 @@ pub(super) fn rt_sigaction(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         }
     }
     if a[2] != 0 {
-        sc.task.mm.write_obj(a[2], &old)?;
+        sc.task.mm().write_obj(a[2], &old)?;
     }
     Ok(0)
 }
@@ -75,7 +75,7 @@ pub(super) fn rt_sigprocmask(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult 
     }
     let old = sc.task.mask();
     if a[1] != 0 {
-        let set: u64 = sc.task.mm.read_obj(a[1])?;
+        let set: u64 = sc.task.mm().read_obj(a[1])?;
         let new = match a[0] as u32 {
             SIG_BLOCK => old | set,
             SIG_UNBLOCK => old & !set,
@@ -87,7 +87,7 @@ pub(super) fn rt_sigprocmask(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult 
             .store(new & !UNBLOCKABLE, Ordering::SeqCst);
     }
     if a[2] != 0 {
-        sc.task.mm.write_obj(a[2], &old)?;
+        sc.task.mm().write_obj(a[2], &old)?;
     }
     Ok(0)
 }
@@ -99,7 +99,7 @@ pub(super) fn rt_sigpending(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let pending =
         (sc.task.pending.lock().bits() | sc.task.tg.pending.lock().bits()) & sc.task.mask();
-    sc.task.mm.write_obj(a[0], &pending).map(|()| 0)
+    sc.task.mm().write_obj(a[0], &pending).map(|()| 0)
 }
 
 /// `rt_sigreturn()`.
@@ -125,11 +125,11 @@ pub(super) fn sigaltstack(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         let shown = if on_stack { SS_ONSTACK } else { flags };
         old[8..12].copy_from_slice(&shown.to_le_bytes());
         old[16..24].copy_from_slice(&size.to_le_bytes());
-        sc.task.mm.copy_out(a[1], &old)?;
+        sc.task.mm().copy_out(a[1], &old)?;
     }
     if a[0] != 0 {
         let mut new = [0u8; 24];
-        sc.task.mm.copy_in(a[0], &mut new)?;
+        sc.task.mm().copy_in(a[0], &mut new)?;
         let nsp = u64::from_le_bytes(new[..8].try_into().unwrap_or_default());
         let nflags = i32::from_le_bytes(new[8..12].try_into().unwrap_or_default());
         let nsize = u64::from_le_bytes(new[16..24].try_into().unwrap_or_default());

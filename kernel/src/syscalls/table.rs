@@ -5,8 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, fd, file, identity, misc, mmap, namei, read_write, signal, sync, thread, time, transfer,
-    xattr, SysResult, SyscallCtx,
+    attr, fd, file, identity, misc, mmap, namei, process, read_write, signal, sync, thread, time,
+    transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -45,6 +45,7 @@ macro_rules! syscall_table {
 
 use Support::*;
 
+const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
 syscall_table! {
@@ -86,8 +87,8 @@ syscall_table! {
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;
     SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages; other advice is accepted and ignored");
-    SYS_CLONE => thread::clone, Partial("threads only (CLONE_THREAD); new processes come with the processes issue and return ENOSYS");
-    SYS_CLONE3 => thread::clone3, Partial("threads only (CLONE_THREAD), no set_tid or cgroup");
+    SYS_CLONE => thread::clone, Partial("threads and processes; namespaces and CLONE_PIDFD are EINVAL");
+    SYS_CLONE3 => thread::clone3, Partial("threads and processes; no set_tid, cgroup, namespaces or pidfd");
     SYS_EXIT => thread::exit, Partial("robust futex lists are not walked at exit");
     SYS_EXIT_GROUP => thread::exit_group, Full;
     SYS_SET_TID_ADDRESS => thread::set_tid_address, Full;
@@ -175,6 +176,11 @@ syscall_table! {
     SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
     SYS_SENDFILE => transfer::sendfile, Full;
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
+    SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
+    SYS_VFORK => process::sys_vfork, Full;
+    SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
+    SYS_EXECVEAT => process::execveat, Partial("as execve");
+    SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet); rusage is zero");
     SYS_SPLICE => transfer::splice, Partial("no pipes exist yet, so every splice is between files: EINVAL, as Linux");
 }
 
@@ -184,11 +190,6 @@ const ENOSYS_NOTES: &[(u64, &str)] = &[
         SYS_RSEQ,
         "restartable sequences are not offered; glibc falls back",
     ),
-    (SYS_FORK, "new processes come with the processes issue"),
-    (SYS_VFORK, "new processes come with the processes issue"),
-    (SYS_EXECVE, "comes with the processes issue"),
-    (SYS_EXECVEAT, "comes with the processes issue"),
-    (SYS_WAIT4, "comes with the processes issue"),
     (
         SYS_MREMAP,
         "comes with the full memory manager; glibc's realloc falls back to copying",

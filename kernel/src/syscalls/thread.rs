@@ -52,8 +52,15 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if f & CLONE_THREAD == 0 {
-        // New processes arrive with the processes issue.
-        return Err(Errno::ENOSYS);
+        return super::process::fork(
+            sc,
+            f,
+            req.exit_signal,
+            req.stack,
+            req.parent_tid,
+            req.child_tid,
+            req.tls,
+        );
     }
     if f & !THREAD_FLAGS != 0 || req.exit_signal > 64 {
         return Err(Errno::EINVAL);
@@ -78,7 +85,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
         tid,
         parent.tg.clone(),
         kernel,
-        parent.mm.clone(),
+        parent.mm().clone(),
         files,
         fs,
         parent.mask(),
@@ -89,10 +96,10 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     let tid_bytes = (tid as u32).to_le_bytes();
     if f & CLONE_PARENT_SETTID != 0 {
         // Linux ignores a failure to store the tid.
-        let _ = parent.mm.copy_out(req.parent_tid, &tid_bytes);
+        let _ = parent.mm().copy_out(req.parent_tid, &tid_bytes);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        let _ = child.mm.copy_out(req.child_tid, &tid_bytes);
+        let _ = child.mm().copy_out(req.child_tid, &tid_bytes);
     }
     let mut regs = *sc.regs;
     regs.0.rax = 0;
@@ -145,7 +152,7 @@ pub(super) fn clone3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; size as usize];
-    sc.task.mm.copy_in(addr, &mut raw)?;
+    sc.task.mm().copy_in(addr, &mut raw)?;
     if size > full && raw[full as usize..].iter().any(|&b| b != 0) {
         return Err(Errno::E2BIG);
     }
@@ -218,8 +225,8 @@ pub(super) fn get_robust_list(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         sc.task.tg.task(pid).ok_or(Errno::ESRCH)?
     };
     let (head, len) = *task.robust_list.lock();
-    sc.task.mm.write_obj(a[1], &head)?;
-    sc.task.mm.write_obj(a[2], &len)?;
+    sc.task.mm().write_obj(a[1], &head)?;
+    sc.task.mm().write_obj(a[2], &len)?;
     Ok(0)
 }
 
@@ -274,6 +281,7 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let task = sc.task;
     let futexes = &task.kernel.futexes;
+    let mm = task.mm();
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = if cmd == FUTEX_WAIT {
@@ -287,7 +295,7 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             let deadline = if a[3] == 0 {
                 None
             } else {
-                let ts: Timespec = task.mm.read_obj(a[3])?;
+                let ts: Timespec = mm.read_obj(a[3])?;
                 let d = timespec_duration(&ts)?;
                 Some(if cmd == FUTEX_WAIT {
                     Instant::now() + d
@@ -295,7 +303,7 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
                     deadline_from_absolute(if realtime { 0 } else { 1 }, &ts)?
                 })
             };
-            let (key, word) = task.mm.futex_word(uaddr)?;
+            let (key, word) = mm.futex_word(uaddr)?;
             match futexes.wait(task, key, word, val, bitset, deadline) {
                 Err(e) if e == Errno::EINTR && deadline.is_none() => Err(ERESTARTSYS),
                 r => r.map(|()| 0),
@@ -310,7 +318,7 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            let (key, _) = task.mm.futex_word(uaddr)?;
+            let (key, _) = mm.futex_word(uaddr)?;
             Ok(u64::from(futexes.wake(key, val, bitset)))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
@@ -318,8 +326,8 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             if (val as i32) < 0 || (n_requeue as i32) < 0 {
                 return Err(Errno::EINVAL);
             }
-            let (key, word) = task.mm.futex_word(uaddr)?;
-            let (key2, _) = task.mm.futex_word(uaddr2)?;
+            let (key, word) = mm.futex_word(uaddr)?;
+            let (key2, _) = mm.futex_word(uaddr2)?;
             if cmd == FUTEX_CMP_REQUEUE && word.load(Ordering::SeqCst) != val3 {
                 return Err(Errno::EAGAIN);
             }
@@ -327,9 +335,9 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         }
         FUTEX_WAKE_OP => {
             let val2 = a[3] as u32;
-            let (key, _) = task.mm.futex_word(uaddr)?;
-            let (key2, word2) = task.mm.futex_word(uaddr2)?;
-            task.mm.check(uaddr2, 4, crate::mm::Access::Write)?;
+            let (key, _) = mm.futex_word(uaddr)?;
+            let (key2, word2) = mm.futex_word(uaddr2)?;
+            mm.check(uaddr2, 4, crate::mm::Access::Write)?;
             let old = wake_op_apply(word2, val3)?;
             let mut woken = futexes.wake(key, val, FUTEX_BITSET_MATCH_ANY);
             if wake_op_compare(old, val3)? {

@@ -56,7 +56,7 @@ pub(super) fn deadline_from_absolute(id: i32, ts: &Timespec) -> Result<Instant, 
 /// `clock_gettime(clockid, tp)`.
 pub(super) fn clock_gettime(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let ts = now(a[0] as i32)?;
-    sc.task.mm.write_obj(a[1], &ts).map(|()| 0)
+    sc.task.mm().write_obj(a[1], &ts).map(|()| 0)
 }
 
 /// `clock_getres(clockid, res)`; a null `res` only validates the clock.
@@ -67,7 +67,7 @@ pub(super) fn clock_getres(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             tv_sec: res.tv_sec(),
             tv_nsec: res.tv_nsec(),
         };
-        sc.task.mm.write_obj(a[1], &ts)?;
+        sc.task.mm().write_obj(a[1], &ts)?;
     }
     Ok(0)
 }
@@ -80,10 +80,10 @@ pub(super) fn gettimeofday(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             tv_sec: ts.tv_sec,
             tv_usec: ts.tv_nsec / 1000,
         };
-        sc.task.mm.write_obj(a[0], &tv)?;
+        sc.task.mm().write_obj(a[0], &tv)?;
     }
     if a[1] != 0 {
-        sc.task.mm.write_obj(a[1], &Timezone::default())?;
+        sc.task.mm().write_obj(a[1], &Timezone::default())?;
     }
     Ok(0)
 }
@@ -92,7 +92,7 @@ pub(super) fn gettimeofday(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn time(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let t = now(CLOCK_REALTIME)?.tv_sec;
     if a[0] != 0 {
-        sc.task.mm.write_obj(a[0], &t)?;
+        sc.task.mm().write_obj(a[0], &t)?;
     }
     Ok(t as u64)
 }
@@ -108,7 +108,7 @@ fn sleep(sc: &SyscallCtx<'_>, deadline: Instant, rem: u64) -> SysResult {
                     tv_sec: left.as_secs() as i64,
                     tv_nsec: i64::from(left.subsec_nanos()),
                 };
-                sc.task.mm.write_obj(rem, &ts)?;
+                sc.task.mm().write_obj(rem, &ts)?;
             }
             Err(Errno::EINTR)
         }
@@ -118,7 +118,7 @@ fn sleep(sc: &SyscallCtx<'_>, deadline: Instant, rem: u64) -> SysResult {
 
 /// `nanosleep(req, rem)`.
 pub(super) fn nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let req: Timespec = sc.task.mm.read_obj(a[0])?;
+    let req: Timespec = sc.task.mm().read_obj(a[0])?;
     let d = timespec_duration(&req)?;
     sleep(sc, Instant::now() + d, a[1])
 }
@@ -141,7 +141,7 @@ pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
             })
         }
     }
-    let req: Timespec = sc.task.mm.read_obj(a[2])?;
+    let req: Timespec = sc.task.mm().read_obj(a[2])?;
     if flags & TIMER_ABSTIME != 0 {
         let deadline = deadline_from_absolute(id, &req)?;
         sleep(sc, deadline, 0)

@@ -63,7 +63,7 @@ fn read_offset(sc: &SyscallCtx<'_>, addr: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
-    let off: i64 = sc.task.mm.read_obj(addr)?;
+    let off: i64 = sc.task.mm().read_obj(addr)?;
     if off < 0 {
         return Err(Errno::EINVAL);
     }
@@ -80,7 +80,7 @@ pub(super) fn sendfile(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let in_off = read_offset(sc, a[2])?;
     let (done, new_off, _) = pump(&input, in_off, &output, None, a[3].min(MAX_RW_COUNT))?;
     if let Some(o) = new_off {
-        sc.task.mm.write_obj(a[2], &(o as i64))?;
+        sc.task.mm().write_obj(a[2], &(o as i64))?;
     }
     Ok(done)
 }
@@ -116,10 +116,10 @@ pub(super) fn copy_file_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
     }
     let (done, ni, no) = pump(&input, in_off, &output, out_off, len)?;
     if let Some(o) = ni {
-        sc.task.mm.write_obj(a[1], &(o as i64))?;
+        sc.task.mm().write_obj(a[1], &(o as i64))?;
     }
     if let Some(o) = no {
-        sc.task.mm.write_obj(a[3], &(o as i64))?;
+        sc.task.mm().write_obj(a[3], &(o as i64))?;
     }
     Ok(done)
 }

@@ -20,7 +20,7 @@ const XATTR_REPLACE: u32 = 2;
 fn read_name(sc: &SyscallCtx<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
     let name = sc
         .task
-        .mm
+        .mm()
         .copy_string_in(addr, XATTR_NAME_MAX)
         .map_err(|e| {
             if e == Errno::ENAMETOOLONG {
@@ -63,7 +63,7 @@ fn sized_out(sc: &SyscallCtx<'_>, data: &[u8], addr: u64, size: u64) -> SysResul
     if (size.min(XATTR_SIZE_MAX) as usize) < data.len() {
         return Err(Errno::ERANGE);
     }
-    sc.task.mm.copy_out(addr, data)?;
+    sc.task.mm().copy_out(addr, data)?;
     Ok(data.len() as u64)
 }
 
@@ -105,7 +105,7 @@ fn set(sc: &SyscallCtx<'_>, inode: InodeRef, a: [u64; 6]) -> SysResult {
         return Err(Errno::E2BIG);
     }
     let mut data = vec![0u8; size as usize];
-    sc.task.mm.copy_in(value, &mut data)?;
+    sc.task.mm().copy_in(value, &mut data)?;
     let mode = match flags {
         XATTR_CREATE => XattrMode::Create,
         XATTR_REPLACE => XattrMode::Replace,

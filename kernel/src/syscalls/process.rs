@@ -1,0 +1,364 @@
+//! Processes: fork/vfork (and clone without `CLONE_THREAD`), execve, wait4.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use veil_abi::flags::clone::*;
+use veil_abi::flags::signal::SIG_IGN;
+use veil_abi::structs::SigAction;
+use veil_abi::Errno;
+use veil_platform::{Registers, MAX_USER_ADDRESS};
+
+use super::file::lookup_at;
+use super::{fd_arg, SysResult, SyscallCtx};
+use crate::mm::MemoryManager;
+use crate::signal::ERESTARTSYS;
+use crate::task::{BlockResult, Task};
+use crate::thread_group::{ExitStatus, ThreadGroup};
+
+/// The clone flags Veil understands for a new process.
+const PROCESS_FLAGS: u64 = CLONE_VM
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_VFORK
+    | CLONE_PARENT
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID
+    | CLONE_DETACHED
+    | CLONE_UNTRACED
+    | CLONE_PTRACE
+    | CLONE_IO;
+/// Longest argument or environment string (`MAX_ARG_STRLEN`).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+/// Most argument plus environment strings.
+const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
+
+/// Creates a child process (clone without `CLONE_THREAD`): a copy of the address space
+/// (or the same one with `CLONE_VM`), of the descriptor table and fs context unless
+/// shared, and of the signal actions. With `CLONE_VFORK` the caller waits until the
+/// child execs or exits.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn fork(
+    sc: &mut SyscallCtx<'_>,
+    flags: u64,
+    exit_signal: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> SysResult {
+    if flags & !PROCESS_FLAGS != 0 {
+        // Namespaces, pidfds and the like are not offered yet.
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SETTLS != 0 && tls >= MAX_USER_ADDRESS {
+        return Err(Errno::EPERM);
+    }
+    let task = sc.task;
+    let kernel = task.kernel.clone();
+    let parent_tg = if flags & CLONE_PARENT != 0 {
+        task.tg.parent().ok_or(Errno::EINVAL)?
+    } else {
+        task.tg.clone()
+    };
+    let mm = if flags & CLONE_VM != 0 {
+        task.mm()
+    } else {
+        let aspace = kernel.platform.new_address_space().map_err(|e| {
+            tracing::error!("fork: cannot create an address space: {e}");
+            Errno::EAGAIN
+        })?;
+        Arc::new(task.mm().fork_into(aspace)?)
+    };
+    let files = if flags & CLONE_FILES != 0 {
+        task.files.clone()
+    } else {
+        Arc::new(task.files.fork())
+    };
+    let fs = if flags & CLONE_FS != 0 {
+        task.fs.clone()
+    } else {
+        Arc::new(task.fs.fork())
+    };
+    let tid = kernel.alloc_tid();
+    let rlimits = *task.tg.rlimits.lock();
+    let exe = task.tg.exe.lock().clone();
+    let tg = ThreadGroup::new_child(
+        tid,
+        Some(&parent_tg),
+        parent_tg.tgid,
+        exit_signal as u32,
+        exe,
+        rlimits,
+    );
+    *tg.actions.lock() = *task.tg.actions.lock();
+    kernel.register_thread_group(&tg);
+    let child = Task::new(tid, tg.clone(), kernel, mm, files, fs, task.mask());
+    *child.comm.lock() = task.comm.lock().clone();
+    *child.alt_stack.lock() = *task.alt_stack.lock();
+    let tid_bytes = (tid as u32).to_le_bytes();
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = task.mm().copy_out(parent_tid, &tid_bytes);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        let _ = child.mm().copy_out(child_tid, &tid_bytes);
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        child.clear_child_tid.store(child_tid, Ordering::SeqCst);
+    }
+    let mut regs: Registers = *sc.regs;
+    regs.0.rax = 0;
+    if stack != 0 {
+        regs.0.rsp = stack;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        regs.0.fs_base = tls;
+    }
+    let vfork = flags & CLONE_VFORK != 0;
+    if vfork {
+        task.vfork_released.store(false, Ordering::SeqCst);
+        *child.vfork_parent.lock() = Some(task.clone());
+    }
+    tg.add_task(child.clone());
+    parent_tg.children.lock().push(tg.clone());
+    if let Err(e) = crate::run::spawn(child, regs) {
+        tracing::error!("{e}");
+        tg.remove_task(tid, ExitStatus::Signaled(9));
+        return Err(Errno::EAGAIN);
+    }
+    if vfork {
+        // Not interruptible by signals (Linux waits killably): the child runs on our
+        // memory until it execs or exits.
+        while !task.vfork_released.load(Ordering::SeqCst) {
+            task.prepare_block();
+            if task.vfork_released.load(Ordering::SeqCst)
+                || task.tg.exiting()
+                || tg.exit_status().is_some()
+            {
+                break;
+            }
+            let _ = task.block(Some(
+                std::time::Instant::now() + std::time::Duration::from_millis(50),
+            ));
+        }
+    }
+    Ok(tid as u64)
+}
+
+/// `fork()`.
+pub(super) fn sys_fork(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
+    fork(
+        sc,
+        0,
+        u64::from(veil_abi::flags::signal::SIGCHLD),
+        0,
+        0,
+        0,
+        0,
+    )
+}
+
+/// `vfork()`.
+pub(super) fn sys_vfork(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
+    fork(
+        sc,
+        CLONE_VM | CLONE_VFORK,
+        u64::from(veil_abi::flags::signal::SIGCHLD),
+        0,
+        0,
+        0,
+        0,
+    )
+}
+
+/// Reads a NULL-terminated array of string pointers (argv or envp).
+fn read_strings(sc: &SyscallCtx<'_>, addr: u64, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    let mm = sc.task.mm();
+    for i in 0.. {
+        if out.len() >= MAX_ARG_STRINGS {
+            return Err(Errno::E2BIG);
+        }
+        let p: u64 = mm.read_obj(addr.checked_add(8 * i).ok_or(Errno::EFAULT)?)?;
+        if p == 0 {
+            break;
+        }
+        let s = mm.copy_string_in(p, MAX_ARG_STRLEN).map_err(|e| {
+            if e == Errno::ENAMETOOLONG {
+                Errno::E2BIG
+            } else {
+                e
+            }
+        })?;
+        *total += s.len() + 1;
+        if *total > (crate::mm::STACK_SIZE / 4) as usize {
+            return Err(Errno::E2BIG);
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn do_execve(
+    sc: &mut SyscallCtx<'_>,
+    dirfd: i32,
+    path_addr: u64,
+    argv_addr: u64,
+    envp_addr: u64,
+    flags: u32,
+) -> SysResult {
+    use veil_abi::flags::at::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = super::path::read_path(sc, path_addr)?;
+    let mut total = 0;
+    let argv = read_strings(sc, argv_addr, &mut total)?;
+    let envp = read_strings(sc, envp_addr, &mut total)?;
+    let task = sc.task;
+    // The program: resolved now so that *at semantics and AT_EMPTY_PATH apply; the
+    // loader walks the resolved absolute path.
+    if path.is_empty() && flags & AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
+    }
+    let at = lookup_at(sc, dirfd, path_addr, flags)?;
+    let resolved = super::path::display(sc, &at);
+    if at.inode().kind() == veil_vfs::inode::FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    let aspace = task.kernel.platform.new_address_space().map_err(|e| {
+        tracing::error!("execve: cannot create an address space: {e}");
+        Errno::ENOMEM
+    })?;
+    let mm = Arc::new(MemoryManager::new(aspace, task.kernel.memory.clone()));
+    let image = crate::loader::load(&task.kernel, &mm, &task.fs, &resolved, &argv, &envp).map_err(
+        |(e, why)| {
+            tracing::debug!("execve {}: {why}", String::from_utf8_lossy(&resolved));
+            e
+        },
+    )?;
+    // The point of no return: end the other threads, take the new image.
+    end_other_threads(task);
+    task.replace_mm(mm);
+    task.files.close_on_exec();
+    {
+        let mut actions = task.tg.actions.lock();
+        for a in actions.iter_mut() {
+            if a.handler != SIG_IGN {
+                *a = SigAction::default();
+            }
+        }
+    }
+    *task.alt_stack.lock() = (0, 2, 0);
+    *task.robust_list.lock() = (0, 0);
+    task.clear_child_tid.store(0, Ordering::SeqCst);
+    *task.comm.lock() = crate::task::comm_of(&image.exe);
+    *task.tg.exe.lock() = image.exe;
+    task.release_vfork_parent();
+    *sc.regs = Registers::new_user(image.entry, image.stack_pointer);
+    Ok(0)
+}
+
+/// Ends every thread of the caller's process but the caller, and waits for them.
+fn end_other_threads(task: &Arc<Task>) {
+    loop {
+        let others: Vec<Arc<Task>> = task
+            .tg
+            .tasks()
+            .into_iter()
+            .filter(|t| t.tid != task.tid)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        for t in &others {
+            t.must_exit.store(true, Ordering::SeqCst);
+            t.interrupt();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// `execve(path, argv, envp)`.
+pub(super) fn execve(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    do_execve(sc, veil_abi::flags::at::AT_FDCWD, a[0], a[1], a[2], 0)
+}
+
+/// `execveat(dirfd, path, argv, envp, flags)`.
+pub(super) fn execveat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    do_execve(sc, fd_arg(a[0]), a[1], a[2], a[3], a[4] as u32)
+}
+
+const WNOHANG: u32 = 1;
+const WUNTRACED: u32 = 2;
+const WCONTINUED: u32 = 8;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
+
+/// The `wait` status word of `status`.
+fn wait_status(status: ExitStatus) -> u32 {
+    match status {
+        ExitStatus::Exited(code) => ((code as u32) & 0xff) << 8,
+        ExitStatus::Signaled(sig) => sig as u32 & 0x7f,
+    }
+}
+
+/// `wait4(pid, wstatus, options, rusage)`: reaps a child that exited. Stopped and
+/// continued children are not reported (no job control yet).
+pub(super) fn wait4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (pid, status_addr, options, rusage) = (a[0] as i32, a[1], a[2] as u32, a[3]);
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let task = sc.task;
+    let tg = &task.tg;
+    let matches = |c: &Arc<ThreadGroup>| pid == -1 || pid == 0 || pid < -1 || c.tgid == pid;
+    let mut interrupted = false;
+    loop {
+        task.prepare_block();
+        tg.add_waiter(task);
+        let found = {
+            let mut children = tg.children.lock();
+            if !children.iter().any(matches) {
+                drop(children);
+                tg.remove_waiter(task);
+                return Err(Errno::ECHILD);
+            }
+            let zombie = children
+                .iter()
+                .position(|c| matches(c) && c.exit_status().is_some());
+            zombie.map(|i| children.remove(i))
+        };
+        if let Some(child) = found {
+            tg.remove_waiter(task);
+            let status = child.exit_status().unwrap_or(ExitStatus::Exited(0));
+            if status_addr != 0 {
+                task.mm().write_obj(status_addr, &wait_status(status))?;
+            }
+            if rusage != 0 {
+                task.mm()
+                    .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
+            }
+            return Ok(child.tgid as u64);
+        }
+        if options & WNOHANG != 0 {
+            tg.remove_waiter(task);
+            return Ok(0);
+        }
+        // A signal ends the wait only if no child turned up meanwhile (the SIGCHLD of
+        // the child we are waiting for must not make us miss it).
+        if interrupted {
+            tg.remove_waiter(task);
+            return Err(ERESTARTSYS);
+        }
+        interrupted = task.block(None) == BlockResult::Interrupted;
+        tg.remove_waiter(task);
+    }
+}

@@ -1,0 +1,35 @@
+//! tests/programs/process.c: fork, posix_spawn (vfork + execve), wait4 statuses,
+//! SIGCHLD, execve errors, and a final execve whose exit status becomes veil's.
+
+use crate::harness::{compile, native, veil, TempDir};
+
+#[test]
+fn processes_under_veil() {
+    let dir = TempDir::new("process");
+    let prog = compile(&dir, "process");
+    let r = veil(&[&prog]);
+    r.assert_no_panic();
+    assert_eq!(r.out(), "process ok\n", "{}", r.context());
+    r.assert_code(42);
+}
+
+#[test]
+fn native_processes() {
+    let dir = TempDir::new("native-process");
+    let prog = compile(&dir, "process");
+    let r = native(&[&prog]);
+    assert_eq!(r.out(), "process ok\n");
+    r.assert_code(42);
+}
+
+#[test]
+fn busybox_sh_runs_commands_in_child_processes() {
+    crate::harness::require_busybox();
+    let r = veil(&["/bin/busybox", "sh", "-c", "busybox mkdir -p /tmp/veil-sh/a && busybox echo hi > /tmp/veil-sh/a/f && busybox cat /tmp/veil-sh/a/f; busybox false; echo status=$?"]);
+    r.assert_no_panic();
+    assert_eq!(r.out(), "hi\nstatus=1\n", "{}", r.context());
+    assert!(
+        !std::path::Path::new("/tmp/veil-sh").exists(),
+        "the guest wrote to the host"
+    );
+}
