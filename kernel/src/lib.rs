@@ -20,6 +20,7 @@ pub mod kernel;
 pub mod loader;
 pub mod mm;
 pub mod perm;
+pub mod pipe;
 pub mod procfs;
 pub mod run;
 pub mod signal;

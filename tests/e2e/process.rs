@@ -33,3 +33,14 @@ fn busybox_sh_runs_commands_in_child_processes() {
         "the guest wrote to the host"
     );
 }
+
+#[test]
+fn shell_pipelines_and_command_substitution() {
+    crate::harness::require_busybox();
+    let script = "echo hello | busybox tr a-z A-Z; x=$(busybox echo sub); echo \"got $x\"; \
+                  busybox seq 1 20000 | busybox tail -1; busybox yes | busybox head -2";
+    let r = veil(&["/bin/busybox", "sh", "-c", script]);
+    r.assert_no_panic();
+    r.assert_code(0);
+    assert_eq!(r.out(), "HELLO\ngot sub\n20000\ny\ny\n", "{}", r.context());
+}

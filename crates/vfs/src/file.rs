@@ -75,6 +75,9 @@ pub trait FileOps: Send + Sync {
         Ok(0)
     }
 
+    /// `O_NONBLOCK` changed on the description (`F_SETFL`), for files that block.
+    fn set_nonblocking(&self, _nonblock: bool) {}
+
     /// `TCGETS`.
     fn tcgets(&self) -> Result<KernelTermios, Errno> {
         Err(Errno::ENOTTY)
@@ -170,6 +173,7 @@ impl OpenFile {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
                 Some((old & !settable) | (new & settable))
             });
+        self.ops.set_nonblocking(new & O_NONBLOCK != 0);
     }
 
     /// Whether the description was opened for reading.

@@ -144,3 +144,51 @@ pub(super) fn fadvise64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+fn do_pipe(sc: &SyscallCtx<'_>, fds_addr: u64, flags: u32) -> SysResult {
+    use veil_abi::flags::open::{O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY};
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (r, w) = crate::pipe::new_pipe(flags & O_NONBLOCK != 0);
+    let cloexec = flags & O_CLOEXEC != 0;
+    let status = flags & O_NONBLOCK;
+    let limit = nofile_limit(sc);
+    let files = &sc.task.files;
+    let rfd = files.install(
+        veil_vfs::OpenFile::new(r, O_RDONLY | status, "pipe".into()),
+        cloexec,
+        0,
+        limit,
+    )?;
+    let wfd = match files.install(
+        veil_vfs::OpenFile::new(w, O_WRONLY | status, "pipe".into()),
+        cloexec,
+        0,
+        limit,
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = files.close(rfd);
+            return Err(e);
+        }
+    };
+    if let Err(e) = sc.task.mm().write_obj(fds_addr, &[rfd, wfd]) {
+        // Undo: the guest never learns the descriptors.
+        let _ = files.close(rfd);
+        let _ = files.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+/// `pipe(fds)`.
+pub(super) fn pipe(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    do_pipe(sc, a[0], 0)
+}
+
+/// `pipe2(fds, flags)`: `O_CLOEXEC`, `O_NONBLOCK`, `O_DIRECT` (accepted; reads are
+/// not packetised).
+pub(super) fn pipe2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    do_pipe(sc, a[0], a[1] as u32)
+}

@@ -46,6 +46,7 @@ macro_rules! syscall_table {
 use Support::*;
 
 const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
+const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ, poll or splice yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
 syscall_table! {
@@ -176,6 +177,8 @@ syscall_table! {
     SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
     SYS_SENDFILE => transfer::sendfile, Full;
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
+    SYS_PIPE => fd::pipe, Partial(PIPE_NOTE);
+    SYS_PIPE2 => fd::pipe2, Partial(PIPE_NOTE);
     SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");

@@ -1,0 +1,201 @@
+//! Pipes: a bounded byte queue between a read end and a write end.
+//!
+//! A blocked reader or writer sleeps as its task (interruptibly: a signal ends the wait
+//! with `ERESTARTSYS`) and is woken by the other end. Writes of at most `PIPE_BUF`
+//! bytes are atomic. Writing with no reader left is `EPIPE` (the write path also
+//! raises `SIGPIPE`); reading with no writer left and nothing buffered is end of file.
+//!
+//! Lock order: `Pipe::state` → a task's block mutex (waking).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use veil_abi::flags::mode::S_IFIFO;
+use veil_abi::structs::{Stat, Statx};
+use veil_abi::Errno;
+use veil_vfs::FileOps;
+
+use crate::signal::ERESTARTSYS;
+use crate::task::{self, BlockResult, Task};
+
+/// Capacity of a pipe (Linux's default, 16 pages).
+pub const PIPE_CAPACITY: usize = 65536;
+/// Largest write that is atomic (`PIPE_BUF`).
+pub const PIPE_BUF: usize = 4096;
+
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+struct PipeState {
+    buf: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+    /// Tasks blocked on this pipe; all are woken on any change and look again.
+    waiters: Vec<Arc<Task>>,
+}
+
+/// The pipe both ends share.
+struct Pipe {
+    ino: u64,
+    state: Mutex<PipeState>,
+}
+
+impl Pipe {
+    fn wake_all(st: &mut PipeState) {
+        for t in st.waiters.drain(..) {
+            t.wake();
+        }
+    }
+}
+
+/// One end of a pipe: what `pipe2` installs as a descriptor.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    write: bool,
+    nonblock: AtomicBool,
+}
+
+/// Creates a pipe: `(read end, write end)`.
+pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
+    let pipe = Arc::new(Pipe {
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+        state: Mutex::new(PipeState {
+            buf: VecDeque::new(),
+            readers: 1,
+            writers: 1,
+            waiters: Vec::new(),
+        }),
+    });
+    let end = |write| {
+        Arc::new(PipeEnd {
+            pipe: pipe.clone(),
+            write,
+            nonblock: AtomicBool::new(nonblock),
+        })
+    };
+    (end(false), end(true))
+}
+
+impl PipeEnd {
+    /// Sleeps until woken or interrupted; `ERESTARTSYS` on a signal.
+    /// Precondition: the caller registered the current task as a waiter while holding
+    /// the state lock and released it.
+    fn sleep(task: &Task) -> Result<(), Errno> {
+        match task.block(None) {
+            BlockResult::Interrupted => Err(ERESTARTSYS),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        let mut st = self.pipe.state.lock();
+        if self.write {
+            st.writers -= 1;
+        } else {
+            st.readers -= 1;
+        }
+        Pipe::wake_all(&mut st);
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        if self.write {
+            return Err(Errno::EBADF);
+        }
+        let task = task::current().ok_or(Errno::EIO)?;
+        loop {
+            let mut st = self.pipe.state.lock();
+            if !st.buf.is_empty() {
+                let n = buf.len().min(st.buf.len());
+                for (dst, src) in buf.iter_mut().zip(st.buf.drain(..n)) {
+                    *dst = src;
+                }
+                Pipe::wake_all(&mut st);
+                return Ok(n);
+            }
+            if st.writers == 0 {
+                return Ok(0);
+            }
+            if self.nonblock.load(Ordering::Relaxed) {
+                return Err(Errno::EAGAIN);
+            }
+            task.prepare_block();
+            st.waiters.push(task.clone());
+            drop(st);
+            Self::sleep(&task)?;
+        }
+    }
+
+    fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
+        if !self.write {
+            return Err(Errno::EBADF);
+        }
+        let task = task::current().ok_or(Errno::EIO)?;
+        let mut done = 0;
+        loop {
+            let mut st = self.pipe.state.lock();
+            if st.readers == 0 {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EPIPE)
+                };
+            }
+            let free = PIPE_CAPACITY - st.buf.len();
+            let left = buf.len() - done;
+            // Up to PIPE_BUF bytes go in one piece or not at all.
+            let fits = if left <= PIPE_BUF {
+                free >= left
+            } else {
+                free > 0
+            };
+            if fits {
+                let n = left.min(free);
+                st.buf.extend(&buf[done..done + n]);
+                done += n;
+                Pipe::wake_all(&mut st);
+                if done == buf.len() {
+                    return Ok(done);
+                }
+                continue;
+            }
+            if self.nonblock.load(Ordering::Relaxed) {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            task.prepare_block();
+            st.waiters.push(task.clone());
+            drop(st);
+            if let Err(e) = Self::sleep(&task) {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+        }
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(Stat {
+            st_ino: self.pipe.ino,
+            st_mode: S_IFIFO | 0o600,
+            st_nlink: 1,
+            st_uid: nix::unistd::geteuid().as_raw(),
+            st_gid: nix::unistd::getegid().as_raw(),
+            st_blksize: 4096,
+            ..Stat::default()
+        })
+    }
+
+    fn statx(&self, _mask: u32) -> Result<Statx, Errno> {
+        Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
+    }
+
+    fn set_nonblocking(&self, nonblock: bool) {
+        self.nonblock.store(nonblock, Ordering::Relaxed);
+    }
+}
