@@ -52,6 +52,10 @@ pub struct ThreadGroup {
     pub children: Mutex<Vec<Arc<ThreadGroup>>>,
     /// The signal the parent gets when this process ends (`SIGCHLD`, or clone's choice).
     pub exit_signal: u32,
+    /// Process group id.
+    pub pgid: std::sync::atomic::AtomicI32,
+    /// Session id.
+    pub sid: std::sync::atomic::AtomicI32,
     /// Tasks of this process blocked in `wait4`, woken when a child changes state.
     waiters: Mutex<Vec<Arc<Task>>>,
     /// Guest path of the executable (`/proc/self/exe`).
@@ -89,6 +93,12 @@ impl ThreadGroup {
             parent: Mutex::new(parent.map(Arc::downgrade)),
             children: Mutex::new(Vec::new()),
             exit_signal,
+            pgid: std::sync::atomic::AtomicI32::new(
+                parent.map_or(tgid, |p| p.pgid.load(std::sync::atomic::Ordering::SeqCst)),
+            ),
+            sid: std::sync::atomic::AtomicI32::new(
+                parent.map_or(tgid, |p| p.sid.load(std::sync::atomic::Ordering::SeqCst)),
+            ),
             waiters: Mutex::new(Vec::new()),
             exe: Mutex::new(exe),
             actions: Mutex::new([SigAction::default(); 64]),

@@ -88,3 +88,94 @@ pub(super) fn getgroups(_: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use veil_abi::Errno;
+
+use crate::thread_group::ThreadGroup;
+
+/// The process `pid` names for the process-group calls: 0 is the caller.
+fn process(sc: &SyscallCtx<'_>, pid: i32) -> Result<Arc<ThreadGroup>, Errno> {
+    match pid {
+        0 => Ok(sc.task.tg.clone()),
+        p if p < 0 => Err(Errno::EINVAL),
+        p => sc
+            .task
+            .kernel
+            .thread_group(p)
+            .filter(|tg| tg.exit_status().is_none())
+            .ok_or(Errno::ESRCH),
+    }
+}
+
+/// `getpgid(pid)`.
+pub(super) fn getpgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    Ok(process(sc, a[0] as i32)?.pgid.load(Ordering::SeqCst) as u64)
+}
+
+/// `getpgrp()`.
+pub(super) fn getpgrp(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
+    Ok(sc.task.tg.pgid.load(Ordering::SeqCst) as u64)
+}
+
+/// `getsid(pid)`.
+pub(super) fn getsid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    Ok(process(sc, a[0] as i32)?.sid.load(Ordering::SeqCst) as u64)
+}
+
+/// `setsid()`: a new session and process group led by the caller; `EPERM` for a
+/// process group leader.
+pub(super) fn setsid(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
+    let tg = &sc.task.tg;
+    let pgid_taken = sc
+        .task
+        .kernel
+        .thread_groups()
+        .iter()
+        .any(|p| p.pgid.load(Ordering::SeqCst) == tg.tgid);
+    if pgid_taken {
+        return Err(Errno::EPERM);
+    }
+    tg.sid.store(tg.tgid, Ordering::SeqCst);
+    tg.pgid.store(tg.tgid, Ordering::SeqCst);
+    Ok(tg.tgid as u64)
+}
+
+/// `setpgid(pid, pgid)`: the caller or one of its children joins or creates a process
+/// group in the caller's session.
+pub(super) fn setpgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (pid, pgid) = (a[0] as i32, a[1] as i32);
+    if pgid < 0 || pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = &sc.task.tg;
+    let target = if pid == 0 || pid == me.tgid {
+        me.clone()
+    } else {
+        me.children
+            .lock()
+            .iter()
+            .find(|c| c.tgid == pid && c.exit_status().is_none())
+            .cloned()
+            .ok_or(Errno::ESRCH)?
+    };
+    let pgid = if pgid == 0 { target.tgid } else { pgid };
+    let my_sid = me.sid.load(Ordering::SeqCst);
+    if target.sid.load(Ordering::SeqCst) != my_sid
+        || target.sid.load(Ordering::SeqCst) == target.tgid
+    {
+        return Err(Errno::EPERM);
+    }
+    if pgid != target.tgid {
+        let exists = sc.task.kernel.thread_groups().iter().any(|p| {
+            p.pgid.load(Ordering::SeqCst) == pgid && p.sid.load(Ordering::SeqCst) == my_sid
+        });
+        if !exists {
+            return Err(Errno::EPERM);
+        }
+    }
+    target.pgid.store(pgid, Ordering::SeqCst);
+    Ok(0)
+}

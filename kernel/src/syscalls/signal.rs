@@ -152,21 +152,48 @@ pub(super) fn sigaltstack(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// `kill(pid, sig)`: the only process in the sandbox yet is the caller's own.
+/// `kill(pid, sig)`: a process (`pid > 0`), the caller's process group (`0`), every
+/// process but init and the caller (`-1`), or a process group (`< -1`). Signal 0
+/// only checks that a target exists.
 pub(super) fn kill(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    use std::sync::atomic::Ordering;
     let (pid, sig) = (a[0] as i32, a[1]);
     if sig != 0 {
         valid_signal(sig)?;
     }
-    if !(pid == 0 || pid == -1 || pid == sc.task.tg.tgid || pid == -sc.task.tg.tgid)
-        || pid == i32::MIN
-    {
+    if pid == i32::MIN {
+        return Err(Errno::ESRCH);
+    }
+    let me = &sc.task.tg;
+    let all = sc.task.kernel.thread_groups();
+    let alive = |tg: &&std::sync::Arc<crate::thread_group::ThreadGroup>| tg.exit_status().is_none();
+    let targets: Vec<_> = match pid {
+        p if p > 0 => all.iter().filter(alive).filter(|tg| tg.tgid == p).collect(),
+        0 => {
+            let pg = me.pgid.load(Ordering::SeqCst);
+            all.iter()
+                .filter(alive)
+                .filter(|tg| tg.pgid.load(Ordering::SeqCst) == pg)
+                .collect()
+        }
+        -1 => all
+            .iter()
+            .filter(alive)
+            .filter(|tg| tg.tgid != 1 && tg.tgid != me.tgid)
+            .collect(),
+        p => all
+            .iter()
+            .filter(alive)
+            .filter(|tg| tg.pgid.load(Ordering::SeqCst) == -p)
+            .collect(),
+    };
+    if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
     if sig != 0 {
-        sc.task
-            .tg
-            .send_signal(SigInfo::user(sig as u32, SI_USER, sc.task.tg.tgid));
+        for tg in targets {
+            tg.send_signal(SigInfo::user(sig as u32, SI_USER, me.tgid));
+        }
     }
     Ok(0)
 }
@@ -178,10 +205,16 @@ fn thread_kill(sc: &SyscallCtx<'_>, tgid: Option<i32>, tid: i32, sig: u64) -> Sy
     if sig != 0 {
         valid_signal(sig)?;
     }
-    if tgid.is_some_and(|t| t != sc.task.tg.tgid) {
-        return Err(Errno::ESRCH);
+    let target = match tgid {
+        Some(t) => sc.task.kernel.thread_group(t).and_then(|tg| tg.task(tid)),
+        None => sc
+            .task
+            .kernel
+            .thread_groups()
+            .iter()
+            .find_map(|tg| tg.task(tid)),
     }
-    let target = sc.task.tg.task(tid).ok_or(Errno::ESRCH)?;
+    .ok_or(Errno::ESRCH)?;
     if sig != 0 {
         signal::send_to_task(
             &target,

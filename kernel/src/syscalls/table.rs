@@ -102,7 +102,7 @@ syscall_table! {
     SYS_RT_SIGRETURN => signal::rt_sigreturn, Full;
     SYS_RT_SIGPENDING => signal::rt_sigpending, Full;
     SYS_SIGALTSTACK => signal::sigaltstack, Full;
-    SYS_KILL => signal::kill, Partial("only the caller's own process exists until the processes issue");
+    SYS_KILL => signal::kill, Partial("no permission checks between processes (one user per sandbox)");
     SYS_TKILL => signal::tkill, Full;
     SYS_TGKILL => signal::tgkill, Full;
     SYS_UNAME => identity::uname, Full;
@@ -179,6 +179,11 @@ syscall_table! {
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
     SYS_PIPE => fd::pipe, Partial(PIPE_NOTE);
     SYS_PIPE2 => fd::pipe2, Partial(PIPE_NOTE);
+    SYS_GETPGID => identity::getpgid, Full;
+    SYS_GETPGRP => identity::getpgrp, Full;
+    SYS_GETSID => identity::getsid, Full;
+    SYS_SETSID => identity::setsid, Full;
+    SYS_SETPGID => identity::setpgid, Partial("a child that already exec'd can still be moved (Linux: EACCES)");
     SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
