@@ -52,6 +52,12 @@ pub struct ThreadGroup {
     pub children: Mutex<Vec<Arc<ThreadGroup>>>,
     /// The signal the parent gets when this process ends (`SIGCHLD`, or clone's choice).
     pub exit_signal: u32,
+    /// `PR_SET_PDEATHSIG`: the signal this process gets when its parent ends (0: none).
+    pub pdeath_signal: std::sync::atomic::AtomicU32,
+    /// `PR_SET_DUMPABLE`.
+    pub dumpable: std::sync::atomic::AtomicBool,
+    /// `PR_SET_NO_NEW_PRIVS` (never cleared).
+    pub no_new_privs: std::sync::atomic::AtomicBool,
     /// Process group id.
     pub pgid: std::sync::atomic::AtomicI32,
     /// Session id.
@@ -93,6 +99,11 @@ impl ThreadGroup {
             parent: Mutex::new(parent.map(Arc::downgrade)),
             children: Mutex::new(Vec::new()),
             exit_signal,
+            pdeath_signal: std::sync::atomic::AtomicU32::new(0),
+            dumpable: std::sync::atomic::AtomicBool::new(true),
+            no_new_privs: std::sync::atomic::AtomicBool::new(
+                parent.is_some_and(|p| p.no_new_privs.load(std::sync::atomic::Ordering::SeqCst)),
+            ),
             pgid: std::sync::atomic::AtomicI32::new(
                 parent.map_or(tgid, |p| p.pgid.load(std::sync::atomic::Ordering::SeqCst)),
             ),
@@ -199,6 +210,12 @@ impl ThreadGroup {
         // Called on the thread of the task that ended the process.
         let init = crate::task::current().and_then(|t| t.kernel.thread_group(1));
         for child in orphans {
+            let pdeath = child
+                .pdeath_signal
+                .load(std::sync::atomic::Ordering::SeqCst);
+            if pdeath != 0 && child.exit_status().is_none() {
+                child.send_signal(SigInfo::user(pdeath, 0, self.tgid));
+            }
             child.ppid.store(1, std::sync::atomic::Ordering::SeqCst);
             if let Some(init) = &init {
                 *child.parent.lock() = Some(Arc::downgrade(init));

@@ -65,6 +65,24 @@ int main(void) {
     CHECK(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD, "ECHILD");
     (void)fds_done;
 
+    /* Sessions and process groups. */
+    CHECK(getpgid(0) == getpgrp() && getsid(0) >= 1, "getpgid/getsid");
+    pid = fork();
+    if (pid == 0) {
+        pid_t s = setsid();
+        _exit(s == getpid() && getsid(0) == getpid() && getpgrp() == getpid() ? 0 : 1);
+    }
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0, "setsid in a child");
+    pid = fork();
+    if (pid == 0) {
+        usleep(100000);
+        _exit(getpgrp() == getpid() ? 0 : 1);
+    }
+    CHECK(setpgid(pid, pid) == 0 && getpgid(pid) == pid, "setpgid of a child");
+    CHECK(kill(-pid, 0) == 0, "kill(0) of the new group");
+    CHECK(waitpid(pid, &status, 0) == pid && WEXITSTATUS(status) == 0, "the child led its group");
+    CHECK(getpgid(999999) < 0 && errno == ESRCH, "getpgid ESRCH");
+
     /* posix_spawn (vfork + execve) of a real program. */
     char *argv[] = {"busybox", "true", 0};
     CHECK(posix_spawn(&pid, "/bin/busybox", 0, 0, argv, environ) == 0, "posix_spawn");

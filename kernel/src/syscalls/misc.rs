@@ -169,3 +169,80 @@ pub(super) fn sysinfo(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     };
     sc.task.mm().write_obj(a[0], &info).map(|()| 0)
 }
+
+/// `prctl(option, arg2, arg3, arg4, arg5)`: names, dumpable, no_new_privs, the parent
+/// death signal; other options are `EINVAL`.
+pub(super) fn prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    use std::sync::atomic::Ordering;
+    const PR_SET_PDEATHSIG: u64 = 1;
+    const PR_GET_PDEATHSIG: u64 = 2;
+    const PR_GET_DUMPABLE: u64 = 3;
+    const PR_SET_DUMPABLE: u64 = 4;
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    const PR_SET_NO_NEW_PRIVS: u64 = 38;
+    const PR_GET_NO_NEW_PRIVS: u64 = 39;
+    const TASK_COMM_LEN: usize = 16;
+    let tg = &sc.task.tg;
+    match a[0] {
+        PR_SET_PDEATHSIG => {
+            if a[1] > u64::from(veil_abi::flags::signal::SIGRTMAX) {
+                return Err(Errno::EINVAL);
+            }
+            tg.pdeath_signal.store(a[1] as u32, Ordering::SeqCst);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let sig = tg.pdeath_signal.load(Ordering::SeqCst) as i32;
+            sc.task.mm().write_obj(a[1], &sig).map(|()| 0)
+        }
+        PR_GET_DUMPABLE => Ok(u64::from(tg.dumpable.load(Ordering::SeqCst))),
+        PR_SET_DUMPABLE => match a[1] {
+            0 | 1 => {
+                tg.dumpable.store(a[1] == 1, Ordering::SeqCst);
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        PR_SET_NAME => {
+            let mut name = [0u8; TASK_COMM_LEN];
+            // Up to 16 bytes, stopping early at an unreadable page, as strncpy_from_user.
+            let raw = sc
+                .task
+                .mm()
+                .copy_string_in(a[1], TASK_COMM_LEN - 1)
+                .or_else(|e| {
+                    if e == Errno::ENAMETOOLONG {
+                        sc.task
+                            .mm()
+                            .copy_in(a[1], &mut name[..TASK_COMM_LEN - 1])
+                            .map(|()| name[..TASK_COMM_LEN - 1].to_vec())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+            *sc.task.comm.lock() = raw[..raw.len().min(TASK_COMM_LEN - 1)].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let comm = sc.task.comm.lock().clone();
+            let mut out = [0u8; TASK_COMM_LEN];
+            out[..comm.len()].copy_from_slice(&comm);
+            sc.task.mm().copy_out(a[1], &out).map(|()| 0)
+        }
+        PR_SET_NO_NEW_PRIVS => {
+            if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+                return Err(Errno::EINVAL);
+            }
+            tg.no_new_privs.store(true, Ordering::SeqCst);
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS => {
+            if a[1] != 0 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(u64::from(tg.no_new_privs.load(Ordering::SeqCst)))
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
