@@ -17,20 +17,7 @@ use crate::task::{BlockResult, Task};
 use crate::thread_group::{ExitStatus, ThreadGroup};
 
 /// The clone flags Veil understands for a new process.
-const PROCESS_FLAGS: u64 = CLONE_VM
-    | CLONE_FS
-    | CLONE_FILES
-    | CLONE_VFORK
-    | CLONE_PARENT
-    | CLONE_SYSVSEM
-    | CLONE_SETTLS
-    | CLONE_PARENT_SETTID
-    | CLONE_CHILD_CLEARTID
-    | CLONE_CHILD_SETTID
-    | CLONE_DETACHED
-    | CLONE_UNTRACED
-    | CLONE_PTRACE
-    | CLONE_IO;
+const PROCESS_FLAGS: u64 = super::thread::COMMON_CLONE_FLAGS | CLONE_VFORK | CLONE_PARENT;
 /// Longest argument or environment string (`MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most argument plus environment strings.

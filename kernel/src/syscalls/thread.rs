@@ -15,12 +15,11 @@ use super::{Exit, SysResult, SyscallCtx};
 use crate::signal::ERESTARTSYS;
 use crate::task::Task;
 
-/// The clone flags Veil understands for a new thread; the rest are `EINVAL`.
-const THREAD_FLAGS: u64 = CLONE_VM
+/// Clone flags that mean the same for a new thread and a new process: what is shared,
+/// the tid and TLS requests, and the flags Linux ignores.
+pub(super) const COMMON_CLONE_FLAGS: u64 = CLONE_VM
     | CLONE_FS
     | CLONE_FILES
-    | CLONE_SIGHAND
-    | CLONE_THREAD
     | CLONE_SYSVSEM
     | CLONE_SETTLS
     | CLONE_PARENT_SETTID
@@ -30,6 +29,8 @@ const THREAD_FLAGS: u64 = CLONE_VM
     | CLONE_UNTRACED
     | CLONE_PTRACE
     | CLONE_IO;
+/// The clone flags Veil understands for a new thread; the rest are `EINVAL`.
+const THREAD_FLAGS: u64 = COMMON_CLONE_FLAGS | CLONE_SIGHAND | CLONE_THREAD;
 /// `sizeof(struct clone_args)` of its first version.
 const CLONE_ARGS_SIZE_VER0: u64 = 64;
 
