@@ -100,6 +100,8 @@ int main(int argc, char **argv) {
     CHECK(pread(fd, buf, 5, 0) == 5 && memcmp(buf, "uPPER", 5) == 0, "write through the mapping is read back: %.5s", buf);
     CHECK(pwrite(fd, "W", 1, 1) == 1 && rw[1] == 'W' && shared[1] == 'W', "write(2) shows in both mappings");
     CHECK(pwrite(fd, "U", 1, 0) == 1 && pwrite(fd, "P", 1, 1) == 1, "restore");
+    CHECK(msync(rw, 4096, MS_SYNC) == 0, "msync");
+    CHECK(msync(rw, 4096, MS_SYNC | MS_ASYNC) < 0 && errno == EINVAL, "msync flags");
     munmap(rw, 4096);
     munmap(shared, 4096);
     close(fd);

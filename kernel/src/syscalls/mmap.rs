@@ -156,3 +156,24 @@ pub(super) fn madvise(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// `msync(addr, length, flags)`: shared file mappings map the file's own pages, so
+/// there is nothing to write back; the call checks its arguments and that the range is
+/// mapped (`ENOMEM`).
+pub(super) fn msync(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    let (addr, len, flags) = (a[0], a[1], a[2]);
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+        || addr % PAGE_SIZE != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    if len == 0 {
+        return Ok(0);
+    }
+    sc.task.mm().check_mapped(addr, len).map(|()| 0)
+}

@@ -87,6 +87,7 @@ syscall_table! {
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;
+    SYS_MSYNC => mmap::msync, Full;
     SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages; other advice is accepted and ignored");
     SYS_CLONE => thread::clone, Partial("threads and processes; namespaces and CLONE_PIDFD are EINVAL");
     SYS_CLONE3 => thread::clone3, Partial("threads and processes; no set_tid, cgroup, namespaces or pidfd");
