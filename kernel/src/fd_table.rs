@@ -134,6 +134,30 @@ impl FdTable {
             .collect()
     }
 
+    /// Closes the open descriptors in `first..=last` (`close_range`), or with
+    /// `cloexec_only` marks them close-on-exec instead.
+    pub fn close_range(&self, first: u32, last: u32, cloexec_only: bool) {
+        let closed: Vec<Slot> = {
+            let mut slots = self.slots.lock();
+            let end = (last as usize).saturating_add(1).min(slots.len());
+            let start = (first as usize).min(end);
+            if cloexec_only {
+                for s in slots[start..end].iter_mut().flatten() {
+                    s.cloexec = true;
+                }
+                Vec::new()
+            } else {
+                slots[start..end]
+                    .iter_mut()
+                    .filter_map(Option::take)
+                    .collect()
+            }
+        };
+        for slot in closed {
+            release_posix_locks(&slot.file);
+        }
+    }
+
     /// Closes every close-on-exec descriptor (`execve`).
     pub fn close_on_exec(&self) {
         let closed: Vec<Slot> = {

@@ -15,7 +15,8 @@ use parking_lot::Mutex;
 use veil_abi::flags::mode::S_IFIFO;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
-use veil_vfs::FileOps;
+use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
+use veil_vfs::{FileOps, PollWaker};
 
 use crate::signal::ERESTARTSYS;
 use crate::task::{self, BlockResult, Task};
@@ -31,8 +32,9 @@ struct PipeState {
     buf: VecDeque<u8>,
     readers: usize,
     writers: usize,
-    /// Tasks blocked on this pipe; all are woken on any change and look again.
-    waiters: Vec<Arc<Task>>,
+    /// Tasks blocked on this pipe (reading, writing or polling); all are woken on any
+    /// change and look again.
+    waiters: Vec<Arc<dyn PollWaker>>,
 }
 
 /// The pipe both ends share.
@@ -193,6 +195,35 @@ impl FileOps for PipeEnd {
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {
         Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
+    }
+
+    fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
+        let mut st = self.pipe.state.lock();
+        let ready = if self.write {
+            let mut r = 0;
+            if PIPE_CAPACITY - st.buf.len() >= PIPE_BUF {
+                r |= POLLOUT | POLLWRNORM;
+            }
+            if st.readers == 0 {
+                r |= POLLERR;
+            }
+            r
+        } else {
+            let mut r = 0;
+            if !st.buf.is_empty() {
+                r |= POLLIN | POLLRDNORM;
+            }
+            if st.writers == 0 {
+                r |= POLLHUP;
+            }
+            r
+        };
+        if let Some(w) = waker {
+            if !st.waiters.iter().any(|x| Arc::ptr_eq(x, w)) {
+                st.waiters.push(w.clone());
+            }
+        }
+        ready
     }
 
     fn set_nonblocking(&self, nonblock: bool) {

@@ -217,3 +217,9 @@ pub fn comm_of(path: &[u8]) -> Vec<u8> {
     let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
     base[..base.len().min(15)].to_vec()
 }
+
+impl veil_vfs::PollWaker for Task {
+    fn wake(&self) {
+        Task::wake(self);
+    }
+}

@@ -21,6 +21,7 @@ mod identity;
 mod locks;
 mod native;
 mod overlay;
+mod poll;
 mod process;
 mod signals;
 mod strace;

@@ -17,6 +17,29 @@ pub struct DirEntry {
     pub name: Vec<u8>,
 }
 
+/// Something to wake when a file becomes ready (a task blocked in `poll`).
+pub trait PollWaker: Send + Sync {
+    /// Wakes the waiter; it then asks every file again.
+    fn wake(&self);
+}
+
+/// `POLLIN`.
+pub const POLLIN: u32 = 0x001;
+/// `POLLPRI`.
+pub const POLLPRI: u32 = 0x002;
+/// `POLLOUT`.
+pub const POLLOUT: u32 = 0x004;
+/// `POLLERR`.
+pub const POLLERR: u32 = 0x008;
+/// `POLLHUP`.
+pub const POLLHUP: u32 = 0x010;
+/// `POLLNVAL`.
+pub const POLLNVAL: u32 = 0x020;
+/// `POLLRDNORM`.
+pub const POLLRDNORM: u32 = 0x040;
+/// `POLLWRNORM`.
+pub const POLLWRNORM: u32 = 0x100;
+
 /// What a file can do. Every method has Linux's answer for a file that cannot do it,
 /// so implementations override only what they support.
 pub trait FileOps: Send + Sync {
@@ -73,6 +96,20 @@ pub trait FileOps: Send + Sync {
     /// for the size).
     fn listxattr(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
         Ok(0)
+    }
+
+    /// Which of `POLLIN|POLLOUT|POLLERR|POLLHUP|...` hold now. When `waker` is given and
+    /// the file may become ready later, the file wakes it once on its next change
+    /// (registering and checking atomically, so no change is missed). Files that are
+    /// always ready (regular files, directories, memory devices) need no waker.
+    fn readiness(&self, _waker: Option<&std::sync::Arc<dyn PollWaker>>) -> u32 {
+        POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
+    }
+
+    /// Whether [`FileOps::readiness`] can change without a waker being told (a host
+    /// descriptor): a waiting `poll` then looks again every few milliseconds.
+    fn needs_polling(&self) -> bool {
+        false
     }
 
     /// `O_NONBLOCK` changed on the description (`F_SETFL`), for files that block.

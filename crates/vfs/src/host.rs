@@ -155,6 +155,22 @@ fn xattr_result(r: isize) -> Result<usize, Errno> {
 }
 
 impl FileOps for HostFile {
+    fn readiness(&self, _waker: Option<&std::sync::Arc<dyn crate::file::PollWaker>>) -> u32 {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut fds = [PollFd::new(
+            self.fd.as_fd(),
+            PollFlags::POLLIN | PollFlags::POLLOUT | PollFlags::POLLPRI,
+        )];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(_) => fds[0].revents().map_or(0, |r| r.bits() as u32),
+            Err(_) => crate::file::POLLERR,
+        }
+    }
+
+    fn needs_polling(&self) -> bool {
+        true
+    }
+
     fn statfs(&self) -> Result<Statfs, Errno> {
         let s = nix::sys::statfs::fstatfs(&self.fd).map_err(errno)?;
         Ok(Statfs {

@@ -192,3 +192,20 @@ pub(super) fn pipe(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn pipe2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     do_pipe(sc, a[0], a[1] as u32)
 }
+
+/// `close_range(first, last, flags)`: `CLOSE_RANGE_CLOEXEC` marks instead of closing;
+/// `CLOSE_RANGE_UNSHARE` gives the caller its own table first.
+pub(super) fn close_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const CLOSE_RANGE_UNSHARE: u64 = 2;
+    const CLOSE_RANGE_CLOEXEC: u64 = 4;
+    let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2]);
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    // The table is shared only with CLONE_FILES threads or processes; unsharing it
+    // would need a per-task table slot, so UNSHARE acts on the shared table (partial).
+    sc.task
+        .files
+        .close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
+    Ok(0)
+}

@@ -12,6 +12,7 @@ mod misc;
 mod mmap;
 mod namei;
 mod path;
+mod poll;
 mod process;
 mod read_write;
 mod record_lock;

@@ -5,8 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, fd, file, identity, misc, mmap, namei, process, read_write, signal, sync, thread, time,
-    transfer, xattr, SysResult, SyscallCtx,
+    attr, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal, sync, thread,
+    time, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -46,7 +46,8 @@ macro_rules! syscall_table {
 use Support::*;
 
 const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
-const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ, poll or splice yet";
+const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal ends the wait with EINTR and the temporary mask is restored before any handler runs";
+const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ or splice yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
 syscall_table! {
@@ -178,6 +179,11 @@ syscall_table! {
     SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
     SYS_SENDFILE => transfer::sendfile, Full;
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
+    SYS_CLOSE_RANGE => fd::close_range, Partial("CLOSE_RANGE_UNSHARE does not unshare a table shared with CLONE_FILES");
+    SYS_POLL => poll::poll, Partial(POLL_NOTE);
+    SYS_PPOLL => poll::ppoll, Partial(POLL_NOTE);
+    SYS_SELECT => poll::select, Partial(POLL_NOTE);
+    SYS_PSELECT6 => poll::pselect6, Partial(POLL_NOTE);
     SYS_PIPE => fd::pipe, Partial(PIPE_NOTE);
     SYS_PIPE2 => fd::pipe2, Partial(PIPE_NOTE);
     SYS_GETPGID => identity::getpgid, Full;
