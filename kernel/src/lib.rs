@@ -13,6 +13,8 @@
 #![forbid(unsafe_code)]
 
 pub mod devices;
+pub mod epoll;
+pub mod eventfd;
 pub mod fd_table;
 pub mod fs_context;
 pub mod futex;

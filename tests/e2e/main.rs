@@ -14,6 +14,7 @@ mod harness;
 
 mod busybox;
 mod cli;
+mod epoll;
 mod files;
 mod fuzz;
 mod hostfs;

@@ -112,6 +112,12 @@ pub trait FileOps: Send + Sync {
         false
     }
 
+    /// The epoll instance this file is, if it is one (the kernel's epoll calls need to
+    /// recognise their own files). Returns `&dyn Any` so this crate need not know it.
+    fn as_epoll_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// `O_NONBLOCK` changed on the description (`F_SETFL`), for files that block.
     fn set_nonblocking(&self, _nonblock: bool) {}
 

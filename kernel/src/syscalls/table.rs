@@ -5,8 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal, sync, thread,
-    time, transfer, xattr, SysResult, SyscallCtx,
+    attr, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal, sync,
+    thread, time, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -46,6 +46,7 @@ macro_rules! syscall_table {
 use Support::*;
 
 const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
+const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal ends the wait with EINTR and the temporary mask is restored before any handler runs";
 const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ or splice yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
@@ -180,6 +181,14 @@ syscall_table! {
     SYS_SENDFILE => transfer::sendfile, Full;
     SYS_COPY_FILE_RANGE => transfer::copy_file_range, Full;
     SYS_CLOSE_RANGE => fd::close_range, Partial("CLOSE_RANGE_UNSHARE does not unshare a table shared with CLONE_FILES");
+    SYS_EPOLL_CREATE => epoll::epoll_create, Full;
+    SYS_EPOLL_CREATE1 => epoll::epoll_create1, Full;
+    SYS_EPOLL_CTL => epoll::epoll_ctl, Partial("EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect");
+    SYS_EPOLL_WAIT => epoll::epoll_wait, Partial(EPOLL_NOTE);
+    SYS_EPOLL_PWAIT => epoll::epoll_pwait, Partial(EPOLL_NOTE);
+    SYS_EPOLL_PWAIT2 => epoll::epoll_pwait2, Partial(EPOLL_NOTE);
+    SYS_EVENTFD => epoll::eventfd, Full;
+    SYS_EVENTFD2 => epoll::eventfd2, Full;
     SYS_POLL => poll::poll, Partial(POLL_NOTE);
     SYS_PPOLL => poll::ppoll, Partial(POLL_NOTE);
     SYS_SELECT => poll::select, Partial(POLL_NOTE);
