@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
 use veil_vfs::file::{POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
-use veil_vfs::{FileOps, PollWaker};
+use veil_vfs::{FileOps, PollWaker, WaitQueue};
 
 use crate::signal::ERESTARTSYS;
 use crate::task::{self, BlockResult};
@@ -17,7 +17,7 @@ const MAX: u64 = u64::MAX - 1;
 
 struct State {
     counter: u64,
-    waiters: Vec<Arc<dyn PollWaker>>,
+    waiters: WaitQueue,
 }
 
 /// An eventfd file.
@@ -33,7 +33,7 @@ impl EventFd {
         Arc::new(EventFd {
             state: Mutex::new(State {
                 counter: initval,
-                waiters: Vec::new(),
+                waiters: WaitQueue::default(),
             }),
             semaphore,
             nonblock: AtomicBool::new(nonblock),
@@ -47,18 +47,13 @@ impl EventFd {
         }
         let task = task::current().ok_or(Errno::EIO)?;
         task.prepare_block();
-        st.waiters.push(task.clone());
+        let waker: Arc<dyn PollWaker> = task.clone();
+        st.waiters.register(&waker);
         drop(st);
         match task.block(None) {
             BlockResult::Interrupted => Err(ERESTARTSYS),
             _ => Ok(()),
         }
-    }
-}
-
-fn wake(st: &mut State) {
-    for w in st.waiters.drain(..) {
-        w.wake();
     }
 }
 
@@ -72,7 +67,7 @@ impl FileOps for EventFd {
             if st.counter > 0 {
                 let v = if self.semaphore { 1 } else { st.counter };
                 st.counter -= v;
-                wake(&mut st);
+                st.waiters.wake_all();
                 buf[..8].copy_from_slice(&v.to_le_bytes());
                 return Ok(8);
             }
@@ -92,7 +87,7 @@ impl FileOps for EventFd {
             let mut st = self.state.lock();
             if MAX - st.counter >= v {
                 st.counter += v;
-                wake(&mut st);
+                st.waiters.wake_all();
                 return Ok(8);
             }
             self.wait(st)?;
@@ -122,9 +117,7 @@ impl FileOps for EventFd {
             r |= POLLOUT | POLLWRNORM;
         }
         if let Some(w) = waker {
-            if !st.waiters.iter().any(|x| Arc::ptr_eq(x, w)) {
-                st.waiters.push(w.clone());
-            }
+            st.waiters.register(w);
         }
         r
     }

@@ -16,7 +16,7 @@ use veil_abi::flags::mode::S_IFIFO;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
 use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
-use veil_vfs::{FileOps, PollWaker};
+use veil_vfs::{FileOps, PollWaker, WaitQueue};
 
 use crate::signal::ERESTARTSYS;
 use crate::task::{self, BlockResult, Task};
@@ -34,21 +34,13 @@ struct PipeState {
     writers: usize,
     /// Tasks blocked on this pipe (reading, writing or polling); all are woken on any
     /// change and look again.
-    waiters: Vec<Arc<dyn PollWaker>>,
+    waiters: WaitQueue,
 }
 
 /// The pipe both ends share.
 struct Pipe {
     ino: u64,
     state: Mutex<PipeState>,
-}
-
-impl Pipe {
-    fn wake_all(st: &mut PipeState) {
-        for t in st.waiters.drain(..) {
-            t.wake();
-        }
-    }
 }
 
 /// One end of a pipe: what `pipe2` installs as a descriptor.
@@ -66,7 +58,7 @@ pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
             buf: VecDeque::new(),
             readers: 1,
             writers: 1,
-            waiters: Vec::new(),
+            waiters: WaitQueue::default(),
         }),
     });
     let end = |write| {
@@ -99,7 +91,7 @@ impl Drop for PipeEnd {
         } else {
             st.readers -= 1;
         }
-        Pipe::wake_all(&mut st);
+        st.waiters.wake_all();
     }
 }
 
@@ -116,7 +108,7 @@ impl FileOps for PipeEnd {
                 for (dst, src) in buf.iter_mut().zip(st.buf.drain(..n)) {
                     *dst = src;
                 }
-                Pipe::wake_all(&mut st);
+                st.waiters.wake_all();
                 return Ok(n);
             }
             if st.writers == 0 {
@@ -126,7 +118,8 @@ impl FileOps for PipeEnd {
                 return Err(Errno::EAGAIN);
             }
             task.prepare_block();
-            st.waiters.push(task.clone());
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
             drop(st);
             Self::sleep(&task)?;
         }
@@ -159,7 +152,7 @@ impl FileOps for PipeEnd {
                 let n = left.min(free);
                 st.buf.extend(&buf[done..done + n]);
                 done += n;
-                Pipe::wake_all(&mut st);
+                st.waiters.wake_all();
                 if done == buf.len() {
                     return Ok(done);
                 }
@@ -173,7 +166,8 @@ impl FileOps for PipeEnd {
                 };
             }
             task.prepare_block();
-            st.waiters.push(task.clone());
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
             drop(st);
             if let Err(e) = Self::sleep(&task) {
                 return if done > 0 { Ok(done) } else { Err(e) };
@@ -219,9 +213,7 @@ impl FileOps for PipeEnd {
             r
         };
         if let Some(w) = waker {
-            if !st.waiters.iter().any(|x| Arc::ptr_eq(x, w)) {
-                st.waiters.push(w.clone());
-            }
+            st.waiters.register(w);
         }
         ready
     }

@@ -23,6 +23,27 @@ pub trait PollWaker: Send + Sync {
     fn wake(&self);
 }
 
+/// The tasks blocked on a file (reading, writing or polling). Lives under the file's
+/// own state lock; every change of the file wakes them all and they look again.
+#[derive(Default)]
+pub struct WaitQueue(Vec<std::sync::Arc<dyn PollWaker>>);
+
+impl WaitQueue {
+    /// Adds `waker` unless it is already queued.
+    pub fn register(&mut self, waker: &std::sync::Arc<dyn PollWaker>) {
+        if !self.0.iter().any(|w| std::sync::Arc::ptr_eq(w, waker)) {
+            self.0.push(waker.clone());
+        }
+    }
+
+    /// Wakes and forgets every waiter.
+    pub fn wake_all(&mut self) {
+        for w in self.0.drain(..) {
+            w.wake();
+        }
+    }
+}
+
 /// `POLLIN`.
 pub const POLLIN: u32 = 0x001;
 /// `POLLPRI`.

@@ -23,5 +23,5 @@ pub mod record_lock;
 pub mod tmpfs;
 pub mod walk;
 
-pub use file::{DirEntry, FileOps, OpenFile, PollWaker};
+pub use file::{DirEntry, FileOps, OpenFile, PollWaker, WaitQueue};
 pub use host::HostFile;

@@ -7,17 +7,15 @@ use veil_abi::flags::mode::{S_IFDIR, S_IFMT, S_IFREG};
 use veil_abi::flags::open::{O_CLOEXEC, O_NONBLOCK, O_RDWR};
 use veil_abi::structs::Timespec;
 use veil_abi::Errno;
-use veil_vfs::{OpenFile, PollWaker};
+use veil_vfs::OpenFile;
 
 use super::fd::nofile_limit;
+use super::poll::{read_mask, wait_ready, with_mask};
 use super::time::timespec_duration;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP};
 use crate::eventfd::EventFd;
-use crate::task::BlockResult;
 
-/// How often a wait that involves host descriptors looks again.
-const HOST_POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// `sizeof(struct epoll_event)` on x86_64 (packed).
 const EVENT_SIZE: usize = 12;
 
@@ -118,7 +116,6 @@ fn do_wait(
     deadline: Option<Instant>,
     mask: Option<u64>,
 ) -> SysResult {
-    use std::sync::atomic::Ordering;
     if max <= 0 || max as usize > i32::MAX as usize / EVENT_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -129,33 +126,15 @@ fn do_wait(
         max as usize * EVENT_SIZE,
         crate::mm::Access::Write,
     )?;
-    let old_mask = mask.map(|m| {
-        sc.task
-            .signal_mask
-            .swap(m & !veil_abi::flags::signal::UNBLOCKABLE, Ordering::SeqCst)
-    });
-    let waker: Arc<dyn PollWaker> = sc.task.clone();
-    let result = loop {
-        sc.task.prepare_block();
-        let ready = ep.collect(max as usize, Some(&waker));
-        if !ready.is_empty() {
-            break Ok(ready);
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break Ok(Vec::new());
-        }
-        // Host descriptors cannot wake us: look again now and then.
-        let until = Some(deadline.map_or(Instant::now() + HOST_POLL_INTERVAL, |d| {
-            d.min(Instant::now() + HOST_POLL_INTERVAL)
-        }));
-        if sc.task.block(until) == BlockResult::Interrupted {
-            break Err(Errno::EINTR);
-        }
-    };
-    if let Some(m) = old_mask {
-        sc.task.signal_mask.store(m, Ordering::SeqCst);
-    }
-    let ready = result?;
+    let ready = with_mask(sc, mask, || {
+        // Epoll cannot tell whether a watched file is a host descriptor: treat it as
+        // one may be.
+        wait_ready(sc, deadline, |waker| {
+            let ready = ep.collect(max as usize, Some(waker));
+            ((!ready.is_empty()).then_some(ready), true)
+        })
+    })?
+    .unwrap_or_default();
     let mut raw = Vec::with_capacity(ready.len() * EVENT_SIZE);
     for (events, data) in &ready {
         raw.extend_from_slice(&(events & !(EPOLLET | EPOLLONESHOT)).to_le_bytes());
@@ -179,16 +158,6 @@ pub(super) fn epoll_wait(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         timeout_ms(a[3] as i32),
         None,
     )
-}
-
-fn read_mask(sc: &SyscallCtx<'_>, addr: u64, size: u64) -> Result<Option<u64>, Errno> {
-    if addr == 0 {
-        return Ok(None);
-    }
-    if size != 8 {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Some(sc.task.mm().read_obj(addr)?))
 }
 
 /// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`.

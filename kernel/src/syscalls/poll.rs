@@ -21,7 +21,7 @@ use super::{SysResult, SyscallCtx};
 use crate::task::BlockResult;
 
 /// How often a wait that involves host descriptors looks again.
-const HOST_POLL_INTERVAL: Duration = Duration::from_millis(5);
+pub(super) const HOST_POLL_INTERVAL: Duration = Duration::from_millis(5);
 
 /// One entry of a poll: descriptor and the events asked for; `revents` the answer.
 struct Entry {
@@ -30,10 +30,13 @@ struct Entry {
     revents: u32,
 }
 
-/// Fills in `revents` of every entry; registers the caller for wake-ups when `wait`.
+/// Fills in `revents` of every entry, registering `waker` with every file.
 /// Returns (how many entries are ready, whether a host descriptor is involved).
-fn scan(sc: &SyscallCtx<'_>, entries: &mut [Entry], wait: bool) -> (usize, bool) {
-    let waker: Arc<dyn PollWaker> = sc.task.clone();
+fn scan(
+    sc: &SyscallCtx<'_>,
+    entries: &mut [Entry],
+    waker: Option<&Arc<dyn PollWaker>>,
+) -> (usize, bool) {
     let mut ready = 0;
     let mut host = false;
     for e in entries.iter_mut() {
@@ -47,7 +50,7 @@ fn scan(sc: &SyscallCtx<'_>, entries: &mut [Entry], wait: bool) -> (usize, bool)
             continue;
         };
         host |= file.ops.needs_polling();
-        let r = file.ops.readiness(wait.then_some(&waker));
+        let r = file.ops.readiness(waker);
         // Errors and hang-ups are reported whether asked for or not.
         e.revents = r & (e.events | POLLERR | POLLHUP);
         if e.revents != 0 {
@@ -57,27 +60,32 @@ fn scan(sc: &SyscallCtx<'_>, entries: &mut [Entry], wait: bool) -> (usize, bool)
     (ready, host)
 }
 
-/// Waits until an entry is ready, `deadline`, or a signal (`EINTR`); returns the number
-/// of ready entries.
-fn wait(
+/// The wait loop of poll, select and epoll: `check` reports what is ready (`Some`) and
+/// whether a host descriptor is involved, registering the given waker with every file
+/// it asks. Sleeps until woken, `deadline` (then `None`), or a signal (`EINTR`); with
+/// host descriptors it looks again every few milliseconds.
+pub(super) fn wait_ready<T>(
     sc: &SyscallCtx<'_>,
-    entries: &mut [Entry],
     deadline: Option<Instant>,
-) -> Result<usize, Errno> {
+    mut check: impl FnMut(&Arc<dyn PollWaker>) -> (Option<T>, bool),
+) -> Result<Option<T>, Errno> {
+    let waker: Arc<dyn PollWaker> = sc.task.clone();
     loop {
         sc.task.prepare_block();
-        let (ready, host) = scan(sc, entries, true);
-        if ready > 0 {
+        let (ready, host) = check(&waker);
+        if ready.is_some() {
             return Ok(ready);
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(0);
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Ok(None);
         }
-        let until = match (deadline, host) {
-            (d, true) => Some(d.map_or(Instant::now() + HOST_POLL_INTERVAL, |d| {
-                d.min(Instant::now() + HOST_POLL_INTERVAL)
-            })),
-            (d, false) => d,
+        let until = if host {
+            Some(deadline.map_or(now + HOST_POLL_INTERVAL, |d| {
+                d.min(now + HOST_POLL_INTERVAL)
+            }))
+        } else {
+            deadline
         };
         if sc.task.block(until) == BlockResult::Interrupted {
             return Err(Errno::EINTR);
@@ -85,10 +93,24 @@ fn wait(
     }
 }
 
+/// Waits until an entry is ready, `deadline`, or a signal (`EINTR`); returns the number
+/// of ready entries.
+fn wait(
+    sc: &SyscallCtx<'_>,
+    entries: &mut [Entry],
+    deadline: Option<Instant>,
+) -> Result<usize, Errno> {
+    let ready = wait_ready(sc, deadline, |waker| {
+        let (ready, host) = scan(sc, entries, Some(waker));
+        ((ready > 0).then_some(ready), host)
+    })?;
+    Ok(ready.unwrap_or(0))
+}
+
 /// Runs `f` with the signal mask `mask` in place (ppoll, pselect6), restoring the old
 /// one afterwards unless a handler is about to run (then `rt_sigreturn` restores it,
 /// as Linux's `restore_saved_sigmask` does; here simply restored at once).
-fn with_mask<R>(sc: &SyscallCtx<'_>, mask: Option<u64>, f: impl FnOnce() -> R) -> R {
+pub(super) fn with_mask<R>(sc: &SyscallCtx<'_>, mask: Option<u64>, f: impl FnOnce() -> R) -> R {
     use std::sync::atomic::Ordering;
     let Some(mask) = mask else {
         return f();
@@ -149,7 +171,7 @@ pub(super) fn poll(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 /// Reads the optional signal mask argument of ppoll (`sigset_t *`, size).
-fn read_mask(sc: &SyscallCtx<'_>, addr: u64, size: u64) -> Result<Option<u64>, Errno> {
+pub(super) fn read_mask(sc: &SyscallCtx<'_>, addr: u64, size: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
