@@ -27,6 +27,11 @@ pub const SI_KERNEL: i32 = 0x80;
 /// handler runs or the handler has `SA_RESTART` (Linux's `ERESTARTSYS`).
 pub const ERESTARTSYS: Errno = Errno(512);
 
+/// Internal errno: the syscall was interrupted by a signal and is restarted only if no
+/// handler runs; with a handler it fails with `EINTR` whatever `SA_RESTART` says
+/// (Linux's `ERESTARTNOHAND`, returned by poll and select).
+pub const ERESTARTNOHAND: Errno = Errno(514);
+
 /// What a pending signal carries into its `siginfo_t`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SigInfo {
@@ -163,8 +168,31 @@ pub fn force(task: &Task, info: SigInfo) {
     task.pending.lock().push(info);
 }
 
-/// Queues a thread-directed signal on `task` and makes it look.
+/// Whether a signal sent now would be discarded at once: its action is `SIG_IGN`, or
+/// `SIG_DFL` with an ignoring default, and `blocked` (the targets' masks) does not hold
+/// it (Linux keeps blocked signals, since the action may change before they are
+/// unblocked). Discarding ignored signals when they are sent, as Linux's
+/// `sig_ignored` does, keeps them from interrupting a wait.
+pub fn is_ignored(actions: &[SigAction], signo: u32, blocked: u64) -> bool {
+    if signo == SIGKILL || signo == SIGSTOP || blocked & bit(signo) != 0 {
+        return false;
+    }
+    let Some(action) = actions.get(signo as usize - 1) else {
+        return false;
+    };
+    match action.handler {
+        SIG_IGN => true,
+        SIG_DFL => default_action(signo) == DefaultAction::Ignore,
+        _ => false,
+    }
+}
+
+/// Queues a thread-directed signal on `task` and makes it look; an ignored signal
+/// ([`is_ignored`]) is discarded.
 pub fn send_to_task(task: &Task, info: SigInfo) {
+    if is_ignored(&task.tg.actions.lock()[..], info.signo, task.mask()) {
+        return;
+    }
     task.pending.lock().push(info);
     if task.mask() & bit(info.signo) == 0 || info.signo == SIGKILL {
         task.interrupt();
@@ -190,8 +218,12 @@ pub fn deliver(
             .take(blocked)
             .or_else(|| task.tg.pending.lock().take(blocked));
         let Some(info) = info else {
-            // Nothing to deliver: an interrupted syscall restarts transparently.
-            restart_syscall(regs, true);
+            // Nothing to deliver: an interrupted syscall restarts transparently, and a
+            // temporary mask gives way to the one it replaced.
+            restart_syscall(regs, true, false);
+            if let Some(mask) = task.saved_mask.lock().take() {
+                task.set_mask(mask);
+            }
             return None;
         };
         let action = task.tg.actions.lock()[info.signo as usize - 1];
@@ -214,7 +246,7 @@ pub fn deliver(
                 }
             },
             _ => {
-                restart_syscall(regs, action.flags & SA_RESTART != 0);
+                restart_syscall(regs, action.flags & SA_RESTART != 0, true);
                 if setup_frame(task, regs, ctx, aspace, info, &action).is_err() {
                     return Some(ExitStatus::Signaled(SIGSEGV as i32));
                 }
@@ -224,12 +256,18 @@ pub fn deliver(
     }
 }
 
-/// Resolves a pending [`ERESTARTSYS`] return: re-executes the `syscall` instruction if
-/// `restart`, else makes it fail with `EINTR`.
-fn restart_syscall(regs: &mut Registers, restart: bool) {
-    if regs.0.rax != ERESTARTSYS.as_ret() {
+/// Resolves a pending [`ERESTARTSYS`] or [`ERESTARTNOHAND`] return: re-executes the
+/// `syscall` instruction if `restart` (for `ERESTARTNOHAND`, only when no handler is
+/// about to run), else makes it fail with `EINTR`.
+fn restart_syscall(regs: &mut Registers, restart: bool, handler: bool) {
+    let rax = regs.0.rax;
+    let restart = if rax == ERESTARTSYS.as_ret() {
+        restart
+    } else if rax == ERESTARTNOHAND.as_ret() {
+        !handler
+    } else {
         return;
-    }
+    };
     if restart {
         regs.0.rax = regs.0.orig_rax;
         regs.0.rip -= 2;
@@ -307,7 +345,10 @@ fn setup_frame(
     let frame = (sp.wrapping_sub(frame_len) & !15).wrapping_sub(8);
     let uc = frame.wrapping_add(8);
     let info_addr = uc.wrapping_add(UCONTEXT_SIZE);
-    let old_mask = task.mask();
+    // The handler runs with the current mask (a temporary one, if a ppoll or
+    // sigsuspend was interrupted) plus its own; the frame keeps the mask to return to.
+    let cur_mask = task.mask();
+    let old_mask = task.saved_mask.lock().take().unwrap_or(cur_mask);
 
     let mut ucontext = Vec::with_capacity(UCONTEXT_SIZE as usize);
     ucontext.extend(UC_FLAGS.to_le_bytes());
@@ -324,7 +365,7 @@ fn setup_frame(
     mm.copy_out(uc, &ucontext)?;
     mm.copy_out(info_addr, &info.to_bytes())?;
 
-    let mut new_mask = old_mask | action.mask;
+    let mut new_mask = cur_mask | action.mask;
     if action.flags & SA_NODEFER == 0 {
         new_mask |= bit(info.signo);
     }

@@ -52,6 +52,11 @@ pub struct Task {
     pub signal_mask: AtomicU64,
     /// Thread-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// The mask to go back to after a temporary one (`ppoll`, `pselect6`,
+    /// `epoll_pwait`, `rt_sigsuspend`): kept while the interrupting signal's handler
+    /// is set up, saved in its frame, restored at once if no handler runs (Linux's
+    /// `saved_sigmask` with `TIF_RESTORE_SIGMASK`).
+    pub saved_mask: Mutex<Option<u64>>,
     /// `set_tid_address`/`CLONE_CHILD_CLEARTID`: zeroed and woken at exit.
     pub clear_child_tid: AtomicU64,
     /// `set_robust_list` head and length.
@@ -91,6 +96,7 @@ impl Task {
             fs,
             signal_mask: AtomicU64::new(signal_mask),
             pending: Mutex::new(SigQueue::default()),
+            saved_mask: Mutex::new(None),
             clear_child_tid: AtomicU64::new(0),
             robust_list: Mutex::new((0, 0)),
             alt_stack: Mutex::new((0, 2, 0)),
@@ -189,6 +195,23 @@ impl Task {
     /// The blocked-signal mask.
     pub fn mask(&self) -> u64 {
         self.signal_mask.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the blocked-signal mask (`SIGKILL` and `SIGSTOP` stay unblocked) and
+    /// returns the old one. If the new mask unblocks a pending signal, the task's
+    /// attention flag is raised so that a wait it starts next ends at once and the run
+    /// loop delivers the signal.
+    ///
+    /// Precondition: called by the task's own sentry thread (its guest is stopped, so
+    /// no platform interrupt is needed).
+    pub fn set_mask(&self, mask: u64) -> u64 {
+        let mask = mask & !veil_abi::flags::signal::UNBLOCKABLE;
+        let old = self.signal_mask.swap(mask, Ordering::SeqCst);
+        let pending = self.pending.lock().bits() | self.tg.pending.lock().bits();
+        if pending & !mask != 0 {
+            self.block.lock().attention = true;
+        }
+        old
     }
 }
 

@@ -272,10 +272,16 @@ impl ThreadGroup {
 
     /// Queues process-directed signal `info` and interrupts a task that does not
     /// block it (if none, it stays pending until one unblocks it).
+    /// A signal every task leaves unblocked and the group ignores is discarded
+    /// ([`crate::signal::is_ignored`]).
     pub fn send_signal(&self, info: SigInfo) {
-        self.pending.lock().push(info);
         let bit = veil_abi::flags::signal::bit(info.signo);
         let tasks = self.tasks();
+        let blocked = tasks.iter().fold(0, |m, t| m | t.mask());
+        if crate::signal::is_ignored(&self.actions.lock()[..], info.signo, blocked) {
+            return;
+        }
+        self.pending.lock().push(info);
         if let Some(t) = tasks
             .iter()
             .find(|t| t.mask() & bit == 0 || info.signo == veil_abi::flags::signal::SIGKILL)

@@ -18,7 +18,7 @@ fn native_processes() {
     let dir = TempDir::new("native-process");
     let prog = compile(&dir, "process");
     let r = native(&[&prog]);
-    assert_eq!(r.out(), "process ok\n");
+    assert_eq!(r.out(), "process ok\n", "{}", r.context());
     r.assert_code(42);
 }
 

@@ -129,7 +129,7 @@ fn do_wait(
     let ready = with_mask(sc, mask, || {
         // Epoll cannot tell whether a watched file is a host descriptor: treat it as
         // one may be.
-        wait_ready(sc, deadline, |waker| {
+        wait_ready(sc, deadline, Errno::EINTR, |waker| {
             let ready = ep.collect(max as usize, Some(waker));
             ((!ready.is_empty()).then_some(ready), true)
         })

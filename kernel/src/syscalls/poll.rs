@@ -18,6 +18,7 @@ use veil_vfs::PollWaker;
 use super::fd::nofile_limit;
 use super::time::timespec_duration;
 use super::{SysResult, SyscallCtx};
+use crate::signal::ERESTARTNOHAND;
 use crate::task::BlockResult;
 
 /// How often a wait that involves host descriptors looks again.
@@ -62,11 +63,13 @@ fn scan(
 
 /// The wait loop of poll, select and epoll: `check` reports what is ready (`Some`) and
 /// whether a host descriptor is involved, registering the given waker with every file
-/// it asks. Sleeps until woken, `deadline` (then `None`), or a signal (`EINTR`); with
+/// it asks. Sleeps until woken, `deadline` (then `None`), or a signal (then fails with
+/// `interrupted`: `EINTR` for epoll, [`ERESTARTNOHAND`] for poll and select); with
 /// host descriptors it looks again every few milliseconds.
 pub(super) fn wait_ready<T>(
     sc: &SyscallCtx<'_>,
     deadline: Option<Instant>,
+    interrupted: Errno,
     mut check: impl FnMut(&Arc<dyn PollWaker>) -> (Option<T>, bool),
 ) -> Result<Option<T>, Errno> {
     let waker: Arc<dyn PollWaker> = sc.task.clone();
@@ -88,7 +91,7 @@ pub(super) fn wait_ready<T>(
             deadline
         };
         if sc.task.block(until) == BlockResult::Interrupted {
-            return Err(Errno::EINTR);
+            return Err(interrupted);
         }
     }
 }
@@ -100,27 +103,36 @@ fn wait(
     entries: &mut [Entry],
     deadline: Option<Instant>,
 ) -> Result<usize, Errno> {
-    let ready = wait_ready(sc, deadline, |waker| {
+    let ready = wait_ready(sc, deadline, ERESTARTNOHAND, |waker| {
         let (ready, host) = scan(sc, entries, Some(waker));
         ((ready > 0).then_some(ready), host)
     })?;
     Ok(ready.unwrap_or(0))
 }
 
-/// Runs `f` with the signal mask `mask` in place (ppoll, pselect6), restoring the old
-/// one afterwards unless a handler is about to run (then `rt_sigreturn` restores it,
-/// as Linux's `restore_saved_sigmask` does; here simply restored at once).
-pub(super) fn with_mask<R>(sc: &SyscallCtx<'_>, mask: Option<u64>, f: impl FnOnce() -> R) -> R {
-    use std::sync::atomic::Ordering;
+/// Runs `f` with the signal mask `mask` in place (ppoll, pselect6, epoll_pwait). If `f`
+/// was interrupted (`EINTR`, [`ERESTARTNOHAND`]) the temporary mask stays until the run
+/// loop has set up the handler, whose frame saves the old mask (`Task::saved_mask`),
+/// as Linux's `restore_saved_sigmask_unless` does; otherwise the old one is back at
+/// once.
+pub(super) fn with_mask<R>(
+    sc: &SyscallCtx<'_>,
+    mask: Option<u64>,
+    f: impl FnOnce() -> Result<R, Errno>,
+) -> Result<R, Errno> {
     let Some(mask) = mask else {
         return f();
     };
-    let old = sc.task.signal_mask.swap(
-        mask & !veil_abi::flags::signal::UNBLOCKABLE,
-        Ordering::SeqCst,
-    );
+    let old = sc.task.set_mask(mask);
     let r = f();
-    sc.task.signal_mask.store(old, Ordering::SeqCst);
+    match r {
+        Err(e) if e == Errno::EINTR || e == ERESTARTNOHAND => {
+            *sc.task.saved_mask.lock() = Some(old);
+        }
+        _ => {
+            sc.task.set_mask(old);
+        }
+    }
     r
 }
 

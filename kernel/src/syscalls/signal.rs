@@ -1,7 +1,5 @@
 //! Signal calls: actions, masks, sending, `rt_sigreturn`, alternate stacks.
 
-use std::sync::atomic::Ordering;
-
 use veil_abi::flags::signal::*;
 use veil_abi::structs::SigAction;
 use veil_abi::Errno;
@@ -82,14 +80,30 @@ pub(super) fn rt_sigprocmask(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult 
             SIG_SETMASK => set,
             _ => return Err(Errno::EINVAL),
         };
-        sc.task
-            .signal_mask
-            .store(new & !UNBLOCKABLE, Ordering::SeqCst);
+        sc.task.set_mask(new);
     }
     if a[2] != 0 {
         sc.task.mm().write_obj(a[2], &old)?;
     }
     Ok(0)
+}
+
+/// `rt_sigsuspend(mask, sigsetsize)`: waits with `mask` in place until a signal runs a
+/// handler (then `EINTR`, the handler's frame restoring the old mask) or ends the
+/// process; a signal that is only ignored lets the wait go on.
+pub(super) fn rt_sigsuspend(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if a[1] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = sc.task.mm().read_obj(a[0])?;
+    let old = sc.task.set_mask(mask);
+    // Only an interrupt ends the wait; `prepare_block` leaves the attention flag alone.
+    sc.task.prepare_block();
+    while sc.task.block(None) != crate::task::BlockResult::Interrupted {
+        sc.task.prepare_block();
+    }
+    *sc.task.saved_mask.lock() = Some(old);
+    Err(signal::ERESTARTNOHAND)
 }
 
 /// `rt_sigpending(set, sigsetsize)`.

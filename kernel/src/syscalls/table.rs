@@ -47,7 +47,7 @@ use Support::*;
 
 const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
-const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal ends the wait with EINTR and the temporary mask is restored before any handler runs";
+const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
 const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ or splice yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
@@ -104,6 +104,7 @@ syscall_table! {
     SYS_RT_SIGPROCMASK => signal::rt_sigprocmask, Full;
     SYS_RT_SIGRETURN => signal::rt_sigreturn, Full;
     SYS_RT_SIGPENDING => signal::rt_sigpending, Full;
+    SYS_RT_SIGSUSPEND => signal::rt_sigsuspend, Full;
     SYS_SIGALTSTACK => signal::sigaltstack, Full;
     SYS_KILL => signal::kill, Partial("no permission checks between processes (one user per sandbox)");
     SYS_TKILL => signal::tkill, Full;
