@@ -2,6 +2,7 @@
 #
 #   make            build the release binaries
 #   make test       install what the tests need, then lint and run every test
+#   make conformance   the syscall suite natively and under Veil (SANDBOX="prefix" for another)
 #   make bench      each operation natively and under Veil in the same run, with ratios
 #   make run CMD="busybox echo hi"   run a command under veil do
 
@@ -11,7 +12,12 @@ VEIL  := target/release/veil
 # C test programs.
 TEST_PACKAGES := busybox-static gcc libc6-dev
 
-.PHONY: all build test deps lint unit e2e compat docs bench run clean
+# The conformance suite's subject: a command prefix the case's command follows.
+SANDBOX ?= $(CURDIR)/target/debug/veil do --
+CONFORMANCE := target/debug/veil-conformance
+RESULTS := target/conformance/results.tsv
+
+.PHONY: all build test deps lint unit e2e conformance compat docs bench run clean
 
 all: build
 
@@ -40,17 +46,23 @@ unit:
 e2e:
 	$(CARGO) test -p veil
 
-# docs/compatibility.md is generated from the syscall table; fail if it is stale.
+# tests/syscalls: every case natively and under $(SANDBOX), compared; writes $(RESULTS).
+conformance:
+	$(CARGO) build -p veil -p veil-conformance
+	$(CONFORMANCE) --suite tests/syscalls --out target/conformance --sandbox "$(SANDBOX)"
+
+# docs/compatibility.md is generated from the syscall table joined with the suite's
+# results (of the run just made); fail if it is stale.
 compat:
 	$(CARGO) build -p veil
-	target/debug/veil syscalls | diff -u docs/compatibility.md - \
+	@test -f $(RESULTS) || { echo "$(RESULTS) is missing: run 'make conformance'"; exit 1; }
+	target/debug/veil syscalls --coverage $(RESULTS) | diff -u docs/compatibility.md - \
 	  || { echo "docs/compatibility.md is stale: run 'make docs'"; exit 1; }
 
-docs:
-	$(CARGO) build -p veil
-	target/debug/veil syscalls > docs/compatibility.md
+docs: conformance
+	target/debug/veil syscalls --coverage $(RESULTS) > docs/compatibility.md
 
-test: deps lint unit e2e compat
+test: deps lint unit e2e conformance compat
 
 bench: build
 	$(CARGO) build --release -p veil-bench

@@ -110,6 +110,7 @@ pub mod mman {
     pub const MAP_FIXED_NOREPLACE: u32 = 0x100000;
     pub const MREMAP_MAYMOVE: u32 = 1;
     pub const MREMAP_FIXED: u32 = 2;
+    pub const MREMAP_DONTUNMAP: u32 = 4;
 }
 
 /// `clone(2)` flags.

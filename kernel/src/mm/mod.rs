@@ -18,6 +18,7 @@
 //! file invalidates with its maps lock held → the translation lock, never `state`.
 
 mod file_mapping;
+mod remap;
 mod space;
 mod vma;
 
@@ -31,6 +32,7 @@ use veil_memmap::MemoryFile;
 use veil_platform::{AddressSpace, FaultCause, Prot, MAX_USER_ADDRESS};
 
 pub use file_mapping::InodeMappable;
+pub use remap::Remap;
 use space::MmSpace;
 pub use vma::{Vma, VmaFile};
 
@@ -295,7 +297,7 @@ impl MemoryManager {
             return Ok(());
         }
         for vma in st.carve(start, end) {
-            self.mf.free(vma.backing());
+            self.release(&vma);
         }
         self.aspace
             .unmap(start, end - start)

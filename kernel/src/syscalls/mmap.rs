@@ -8,7 +8,7 @@ use veil_platform::Prot;
 use std::sync::Arc;
 
 use super::{fd_arg, SysResult, SyscallCtx};
-use crate::mm::{InodeMappable, VmaFile};
+use crate::mm::{InodeMappable, Remap, VmaFile};
 
 const PROT_VALID: u32 = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
 /// Flags `MAP_SHARED_VALIDATE` accepts; any other bit is `EOPNOTSUPP` there.
@@ -176,4 +176,36 @@ pub(super) fn msync(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Ok(0);
     }
     sc.task.mm().check_mapped(addr, len).map(|()| 0)
+}
+
+/// `mremap(old_address, old_size, new_size, flags, new_address)`.
+pub(super) fn mremap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let flags = a[3] as u32;
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let may_move = flags & MREMAP_MAYMOVE != 0;
+    let fixed = flags & MREMAP_FIXED != 0;
+    let dont_unmap = flags & MREMAP_DONTUNMAP != 0;
+    if (fixed || dont_unmap) && !may_move {
+        return Err(Errno::EINVAL);
+    }
+    // DONTUNMAP moves the whole mapping; a zero old size duplicates, which needs MAYMOVE.
+    if (dont_unmap && a[1] != a[2]) || (a[1] == 0 && !may_move) {
+        return Err(Errno::EINVAL);
+    }
+    // With DONTUNMAP the new address is a hint even without FIXED, and must be aligned.
+    let hint = if dont_unmap && !fixed { a[4] } else { 0 };
+    if hint % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    sc.task.mm().remap(Remap {
+        old: a[0],
+        old_len: a[1],
+        new_len: a[2],
+        may_move,
+        fixed: fixed.then_some(a[4]),
+        hint,
+        dont_unmap,
+    })
 }

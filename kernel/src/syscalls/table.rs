@@ -87,6 +87,7 @@ syscall_table! {
     SYS_UMASK => file::umask, Full;
     SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings are copies taken at mmap time (later writes to the file are not seen); MAP_SHARED file mappings are coherent; no copy-on-write across fork yet");
     SYS_MUNMAP => mmap::munmap, Full;
+    SYS_MREMAP => mmap::mremap, Partial("shrink, grow in place, move (MAYMOVE, FIXED, DONTUNMAP) without copying; a grown mapping shows as two lines in /proc/self/maps");
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;
     SYS_MSYNC => mmap::msync, Full;
@@ -211,16 +212,10 @@ syscall_table! {
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.
-const ENOSYS_NOTES: &[(u64, &str)] = &[
-    (
-        SYS_RSEQ,
-        "restartable sequences are not offered; glibc falls back",
-    ),
-    (
-        SYS_MREMAP,
-        "comes with the full memory manager; glibc's realloc falls back to copying",
-    ),
-];
+const ENOSYS_NOTES: &[(u64, &str)] = &[(
+    SYS_RSEQ,
+    "restartable sequences are not offered; glibc falls back",
+)];
 
 /// Whether `nr` returns `ENOSYS` on purpose (no warning is logged for it).
 pub fn is_deliberate_enosys(nr: u64) -> bool {
