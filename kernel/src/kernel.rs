@@ -125,6 +125,11 @@ impl Kernel {
             .and_then(std::sync::Weak::upgrade)
     }
 
+    /// The live thread `tid`, of any process.
+    pub fn find_task(&self, tid: i32) -> Option<Arc<crate::task::Task>> {
+        self.thread_groups().iter().find_map(|tg| tg.task(tid))
+    }
+
     /// Registers a new process.
     pub fn register_thread_group(&self, tg: &Arc<ThreadGroup>) {
         self.thread_groups

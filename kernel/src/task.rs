@@ -7,6 +7,7 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 use veil_platform::Interrupter;
 
+use crate::creds::Credentials;
 use crate::fd_table::FdTable;
 use crate::fs_context::FsContext;
 use crate::kernel::Kernel;
@@ -71,6 +72,9 @@ pub struct Task {
     pub must_exit: std::sync::atomic::AtomicBool,
     /// The thread's name (`comm`, `PR_SET_NAME`), at most 15 bytes.
     pub comm: Mutex<Vec<u8>>,
+    /// User and group ids and capabilities (per thread, as in Linux; glibc keeps a
+    /// process's threads in step).
+    creds: Mutex<Arc<Credentials>>,
     block: Mutex<BlockState>,
     block_cv: Condvar,
     interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
@@ -104,6 +108,10 @@ impl Task {
             vfork_released: std::sync::atomic::AtomicBool::new(false),
             must_exit: std::sync::atomic::AtomicBool::new(false),
             comm: Mutex::new(Vec::new()),
+            creds: Mutex::new(Arc::new(Credentials::initial(
+                nix::unistd::geteuid().as_raw(),
+                nix::unistd::getegid().as_raw(),
+            ))),
             block: Mutex::new(BlockState::default()),
             block_cv: Condvar::new(),
             interrupter: Mutex::new(None),
@@ -190,6 +198,16 @@ impl Task {
             parent.vfork_released.store(true, Ordering::SeqCst);
             parent.wake();
         }
+    }
+
+    /// The task's credentials (a snapshot).
+    pub fn creds(&self) -> Arc<Credentials> {
+        self.creds.lock().clone()
+    }
+
+    /// Replaces the task's credentials.
+    pub fn set_creds(&self, creds: Arc<Credentials>) {
+        *self.creds.lock() = creds;
     }
 
     /// The blocked-signal mask.

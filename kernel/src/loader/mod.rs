@@ -107,7 +107,7 @@ pub(crate) fn open_executable(
         return Err((Errno::EACCES, format!("{shown} is not a regular file")));
     }
     let want = if exec { MAY_EXEC } else { MAY_READ };
-    if !perm::may_access(&attr, Creds::current(), want) {
+    if !perm::may_access(&attr, &Creds::current(), want) {
         return Err((Errno::EACCES, "permission denied".into()));
     }
     Ok(InodeFile::new(at.inode().clone()))

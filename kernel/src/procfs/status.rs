@@ -52,6 +52,10 @@ pub struct StatusInfo {
     pub fd_size: u32,
     /// Supplementary groups.
     pub groups: Vec<u32>,
+    /// Capability sets: inheritable, permitted, effective, bounding.
+    pub caps: [u64; 4],
+    /// `PR_SET_NO_NEW_PRIVS`.
+    pub no_new_privs: bool,
     /// Memory figures.
     pub vm: VmStats,
     /// Threads in the process.
@@ -120,14 +124,12 @@ pub fn format_status(s: &StatusInfo) -> Vec<u8> {
     ] {
         let _ = writeln!(o, "{label}:\t{:>8} kB", kb(bytes));
     }
-    // Capabilities: a root process has them all (CAP_LAST_CAP is 40 in Linux 6.6).
-    let caps: u64 = if c.uid[1] == 0 { 0x1ff_ffff_ffff } else { 0 };
     let _ = write!(
         o,
         "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t{}\nSigQ:\t{}/{}\n\
          SigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
-         CapInh:\t0000000000000000\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}\n\
-         CapBnd:\t{:016x}\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n\
+         CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\n\
+         CapBnd:\t{:016x}\nCapAmb:\t0000000000000000\nNoNewPrivs:\t{}\nSeccomp:\t0\n\
          Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tthread vulnerable\n\
          SpeculationIndirectBranch:\tconditional enabled\n\
          Cpus_allowed:\t{}\nCpus_allowed_list:\t{}\n\
@@ -141,7 +143,11 @@ pub fn format_status(s: &StatusInfo) -> Vec<u8> {
         s.sig.blocked,
         s.sig.ignored,
         s.sig.caught,
-        0x1ff_ffff_ffffu64,
+        s.caps[0],
+        s.caps[1],
+        s.caps[2],
+        s.caps[3],
+        u8::from(s.no_new_privs),
         cpu_mask(s.ncpus),
         cpu_list(s.ncpus),
     );
@@ -227,9 +233,14 @@ pub(super) fn gather(subject: &Subject) -> Result<StatusInfo, Errno> {
         ppid: tg.ppid(),
         pgid: super::stat::SANDBOX_SESSION,
         sid: super::stat::SANDBOX_SESSION,
-        creds: creds(),
+        creds: creds(&task),
         fd_size: fd_table_size(max_fd),
-        groups: Vec::new(),
+        groups: task.creds().groups.clone(),
+        caps: {
+            let c = task.creds();
+            [c.inheritable, c.permitted, c.effective, c.bounding]
+        },
+        no_new_privs: tg.no_new_privs.load(std::sync::atomic::Ordering::SeqCst),
         vm,
         threads,
         sig_queued: u64::from((pending | shared_pending).count_ones()),

@@ -71,7 +71,7 @@ impl Subject {
 
     /// The owner of the subject's nodes: the process's effective ids, as Linux.
     pub fn owner(&self) -> Owner {
-        let c = creds();
+        let c = self.task().map(|t| creds(&t)).unwrap_or_default();
         Owner {
             uid: c.uid[1],
             gid: c.gid[1],
@@ -88,33 +88,14 @@ pub struct Creds {
     pub gid: [u32; 4],
 }
 
-/// The credentials of every guest process: the sandbox runs with the identity of the
-/// user who started it (as `getuid` reports) until it has its own user namespace.
-pub(super) fn creds() -> Creds {
-    let (uid, gid) = match (nix::unistd::getresuid(), nix::unistd::getresgid()) {
-        (Ok(u), Ok(g)) => (
-            [
-                u.real.as_raw(),
-                u.effective.as_raw(),
-                u.saved.as_raw(),
-                u.effective.as_raw(),
-            ],
-            [
-                g.real.as_raw(),
-                g.effective.as_raw(),
-                g.saved.as_raw(),
-                g.effective.as_raw(),
-            ],
-        ),
-        _ => {
-            let (u, g) = (
-                nix::unistd::geteuid().as_raw(),
-                nix::unistd::getegid().as_raw(),
-            );
-            ([u; 4], [g; 4])
-        }
-    };
-    Creds { uid, gid }
+/// The ids of `task`'s credentials, as `status` shows them.
+pub(super) fn creds(task: &Task) -> Creds {
+    let c = task.creds();
+    let four = |i: crate::creds::Ids| [i.real, i.effective, i.saved, i.fs];
+    Creds {
+        uid: four(c.uid),
+        gid: four(c.gid),
+    }
 }
 
 /// The run state of a task, as `stat` and `status` show it.

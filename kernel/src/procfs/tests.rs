@@ -129,6 +129,8 @@ fn sample_status() -> StatusInfo {
         },
         fd_size: 64,
         groups: Vec::new(),
+        caps: [0, 0, 0, 0x1ff_ffff_ffff],
+        no_new_privs: false,
         vm: VmStats {
             size: 10 << 20,
             rss: 10 << 20,
@@ -200,6 +202,7 @@ fn status_groups_are_space_terminated_and_root_has_capabilities() {
     let mut s = sample_status();
     s.groups = vec![4, 24];
     s.creds = Creds::default();
+    s.caps = [0, 0x1ff_ffff_ffff, 0x1ff_ffff_ffff, 0x1ff_ffff_ffff];
     let out = text(format_status(&s));
     assert!(out.contains("\nGroups:\t4 24 \n"));
     assert!(out.contains("\nCapEff:\t000001ffffffffff\n"));

@@ -31,13 +31,22 @@ fn apply(inode: &InodeRef, change: SetAttr) -> SysResult {
 
 fn chmod_inode(inode: &InodeRef, mode: u32) -> SysResult {
     let attr = inode.attr()?;
-    if !perm::owns(&attr, Creds::current()) {
+    let creds = Creds::current();
+    if !perm::owns(&attr, &creds) {
         return Err(Errno::EPERM);
+    }
+    let mut mode = mode & 0o7777;
+    // Without CAP_FSETID, set-group-ID is dropped from a file of another group.
+    if attr.kind != FileType::Directory
+        && !creds.in_group(attr.gid)
+        && !creds.has(crate::creds::CAP_FSETID)
+    {
+        mode &= !S_ISGID;
     }
     apply(
         inode,
         SetAttr {
-            perm: Some(mode & 0o7777),
+            perm: Some(mode),
             ..SetAttr::default()
         },
     )
@@ -81,10 +90,15 @@ fn chown_inode(inode: &InodeRef, uid: u32, gid: u32) -> SysResult {
     let creds = Creds::current();
     let new_uid = (uid != u32::MAX).then_some(uid);
     let new_gid = (gid != u32::MAX).then_some(gid);
-    // Only root changes the owner; the owner may change the group to its own group.
-    let uid_ok = new_uid.is_none_or(|u| u == attr.uid || creds.uid == 0);
+    // Only CAP_CHOWN changes the owner; the owner may change the group to one of its
+    // own groups.
+    let privileged = creds.has(crate::creds::CAP_CHOWN);
+    let uid_ok = new_uid.is_none_or(|u| u == attr.uid || privileged);
     let gid_ok = new_gid.is_none_or(|g| {
-        creds.uid == 0 || (attr.uid == creds.uid && (g == creds.gid || g == attr.gid))
+        privileged
+            || (attr.uid == creds.uid()
+                && new_uid.is_none_or(|u| u == attr.uid)
+                && (creds.in_group(g) || g == attr.gid))
     });
     if !uid_ok || !gid_ok {
         return Err(Errno::EPERM);
@@ -203,7 +217,7 @@ pub(super) fn utimensat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         .iter()
         .any(|t| t.tv_nsec != UTIME_NOW && t.tv_nsec != UTIME_OMIT);
     // Explicit times need ownership; "now" also allows anyone who may write.
-    if !perm::owns(&attr, creds) && (explicit || !perm::may_access(&attr, creds, MAY_WRITE)) {
+    if !perm::owns(&attr, &creds) && (explicit || !perm::may_access(&attr, &creds, MAY_WRITE)) {
         return Err(if explicit {
             Errno::EPERM
         } else {
@@ -249,7 +263,7 @@ pub(super) fn truncate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::ENOENT);
     }
     let at = lookup_at(sc, AT_FDCWD, a[0], 0)?;
-    if !perm::may_access(&at.inode().attr()?, Creds::current(), MAY_WRITE) {
+    if !perm::may_access(&at.inode().attr()?, &Creds::current(), MAY_WRITE) {
         return Err(Errno::EACCES);
     }
     truncate_inode(at.inode(), a[1] as i64)

@@ -80,7 +80,7 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
             }
             CreateLookup::Absent { dir, name } => {
                 let dattr = dir.inode().attr()?;
-                if !perm::may_access(&dattr, creds, MAY_WRITE | MAY_EXEC) {
+                if !perm::may_access(&dattr, &creds, MAY_WRITE | MAY_EXEC) {
                     return Err(Errno::EACCES);
                 }
                 let perm_bits = mode & 0o7777 & !*sc.task.fs.umask.lock();
@@ -117,7 +117,7 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     if !created && !path_only {
         let attr = inode.attr()?;
         let want = if readable { MAY_READ } else { 0 } | if writable { MAY_WRITE } else { 0 };
-        if !perm::may_access(&attr, creds, want) {
+        if !perm::may_access(&attr, &creds, want) {
             return Err(Errno::EACCES);
         }
     }
@@ -325,7 +325,7 @@ fn do_access(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32, flags: 
         return Err(Errno::ENOENT);
     }
     let attr = lookup_at(sc, dirfd, path_addr, flags)?.inode().attr()?;
-    if mode != 0 && !perm::may_access(&attr, Creds::current(), mode) {
+    if mode != 0 && !perm::may_access(&attr, &Creds::for_access(flags & AT_EACCESS != 0), mode) {
         return Err(Errno::EACCES);
     }
     Ok(0)
@@ -361,7 +361,7 @@ fn set_cwd(sc: &SyscallCtx<'_>, at: PathRef) -> SysResult {
     if !at.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    if !perm::may_access(&at.inode().attr()?, Creds::current(), MAY_EXEC) {
+    if !perm::may_access(&at.inode().attr()?, &Creds::current(), MAY_EXEC) {
         return Err(Errno::EACCES);
     }
     *sc.task.fs.cwd.lock() = at;

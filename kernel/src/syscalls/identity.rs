@@ -40,55 +40,6 @@ pub(super) fn gettid(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
     Ok(sc.task.tid as u64)
 }
 
-// Credentials: the sandbox runs with the identity of the user who started it until
-// the processes issue gives it its own user namespace.
-
-/// `getuid()`.
-pub(super) fn getuid(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    Ok(u64::from(nix::unistd::getuid().as_raw()))
-}
-
-/// `geteuid()`.
-pub(super) fn geteuid(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    Ok(u64::from(nix::unistd::geteuid().as_raw()))
-}
-
-/// `getgid()`.
-pub(super) fn getgid(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    Ok(u64::from(nix::unistd::getgid().as_raw()))
-}
-
-/// `getegid()`.
-pub(super) fn getegid(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    Ok(u64::from(nix::unistd::getegid().as_raw()))
-}
-
-/// `getresuid(ruid, euid, suid)`.
-pub(super) fn getresuid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let r = nix::unistd::getresuid().map_err(|e| veil_abi::Errno(e as i32))?;
-    for (addr, id) in [(a[0], r.real), (a[1], r.effective), (a[2], r.saved)] {
-        sc.task.mm().write_obj(addr, &id.as_raw())?;
-    }
-    Ok(0)
-}
-
-/// `getresgid(rgid, egid, sgid)`.
-pub(super) fn getresgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let r = nix::unistd::getresgid().map_err(|e| veil_abi::Errno(e as i32))?;
-    for (addr, id) in [(a[0], r.real), (a[1], r.effective), (a[2], r.saved)] {
-        sc.task.mm().write_obj(addr, &id.as_raw())?;
-    }
-    Ok(0)
-}
-
-/// `getgroups(size, list)`: the sandbox has no supplementary groups.
-pub(super) fn getgroups(_: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if (a[0] as i32) < 0 {
-        return Err(veil_abi::Errno::EINVAL);
-    }
-    Ok(0)
-}
-
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 

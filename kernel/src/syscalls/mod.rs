@@ -5,6 +5,7 @@
 //! touches guest memory only through the memory manager (a bad pointer is `EFAULT`).
 
 mod attr;
+mod creds;
 mod epoll;
 mod fd;
 mod file;

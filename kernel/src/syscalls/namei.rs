@@ -33,7 +33,11 @@ fn parent_for_change(
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    if !perm::may_access(&dir.inode().attr()?, Creds::current(), MAY_WRITE | MAY_EXEC) {
+    if !perm::may_access(
+        &dir.inode().attr()?,
+        &Creds::current(),
+        MAY_WRITE | MAY_EXEC,
+    ) {
         return Err(Errno::EACCES);
     }
     Ok((dir, name, trailing))
@@ -81,7 +85,7 @@ fn do_mknod(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32, dev: u64
         S_IFIFO => NewNode::Fifo,
         S_IFSOCK => NewNode::Socket,
         S_IFCHR | S_IFBLK => {
-            if Creds::current().uid != 0 {
+            if !Creds::current().has(crate::creds::CAP_MKNOD) {
                 return Err(Errno::EPERM);
             }
             if mode & S_IFMT == S_IFCHR {

@@ -30,7 +30,7 @@ pub(crate) fn with_walk<R>(
         Some(file.location.clone().ok_or(Errno::ENOTDIR)?)
     };
     let creds = Creds::current();
-    let search = move |a: &Attr| perm::may_access(a, creds, MAY_EXEC);
+    let search = move |a: &Attr| perm::may_access(a, &creds, MAY_EXEC);
     let mut ctx = WalkCtx::new(sc.task.kernel.namespace(), &root, &cwd);
     ctx.start = start.as_ref();
     ctx.may_search = Some(&search);

@@ -86,6 +86,7 @@ pub(super) fn fork(
     let child = Task::new(tid, tg.clone(), kernel, mm, files, fs, task.mask());
     *child.comm.lock() = task.comm.lock().clone();
     *child.alt_stack.lock() = *task.alt_stack.lock();
+    child.set_creds(task.creds());
     let tid_bytes = (tid as u32).to_le_bytes();
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = task.mm().copy_out(parent_tid, &tid_bytes);
@@ -234,6 +235,7 @@ fn do_execve(
     end_other_threads(task);
     task.replace_mm(mm);
     task.files.close_on_exec();
+    task.set_creds(std::sync::Arc::new(task.creds().after_exec()));
     {
         let mut actions = task.tg.actions.lock();
         for a in actions.iter_mut() {

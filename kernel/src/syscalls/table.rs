@@ -5,8 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal, sync,
-    thread, time, transfer, xattr, SysResult, SyscallCtx,
+    attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal,
+    sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -106,6 +106,7 @@ syscall_table! {
     SYS_RT_SIGRETURN => signal::rt_sigreturn, Full;
     SYS_RT_SIGPENDING => signal::rt_sigpending, Full;
     SYS_RT_SIGSUSPEND => signal::rt_sigsuspend, Full;
+    SYS_PAUSE => signal::pause, Full;
     SYS_SIGALTSTACK => signal::sigaltstack, Full;
     SYS_KILL => signal::kill, Partial("no permission checks between processes (one user per sandbox)");
     SYS_TKILL => signal::tkill, Full;
@@ -113,13 +114,24 @@ syscall_table! {
     SYS_UNAME => identity::uname, Full;
     SYS_GETPID => identity::getpid, Full;
     SYS_GETPPID => identity::getppid, Full;
-    SYS_GETUID => identity::getuid, Full;
-    SYS_GETEUID => identity::geteuid, Full;
-    SYS_GETGID => identity::getgid, Full;
-    SYS_GETEGID => identity::getegid, Full;
-    SYS_GETRESUID => identity::getresuid, Full;
-    SYS_GETRESGID => identity::getresgid, Full;
-    SYS_GETGROUPS => identity::getgroups, Full;
+    SYS_GETUID => creds::getuid, Full;
+    SYS_GETEUID => creds::geteuid, Full;
+    SYS_GETGID => creds::getgid, Full;
+    SYS_GETEGID => creds::getegid, Full;
+    SYS_GETRESUID => creds::getresuid, Full;
+    SYS_GETRESGID => creds::getresgid, Full;
+    SYS_GETGROUPS => creds::getgroups, Full;
+    SYS_SETUID => creds::setuid, Full;
+    SYS_SETGID => creds::setgid, Full;
+    SYS_SETREUID => creds::setreuid, Full;
+    SYS_SETREGID => creds::setregid, Full;
+    SYS_SETRESUID => creds::setresuid, Full;
+    SYS_SETRESGID => creds::setresgid, Full;
+    SYS_SETFSUID => creds::setfsuid, Full;
+    SYS_SETFSGID => creds::setfsgid, Full;
+    SYS_SETGROUPS => creds::setgroups, Full;
+    SYS_CAPGET => creds::capget, Full;
+    SYS_CAPSET => creds::capset, Partial("the caller's own sets only; no file capabilities on execve, so only root's execve rules apply");
     SYS_ARCH_PRCTL => misc::arch_prctl, Partial("ARCH_SET_FS/GET_FS/SET_GS/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID returns ENODEV");
     SYS_CLOCK_GETTIME => time::clock_gettime, Partial("CPU-time clocks measure the sentry thread, not guest user time");
     SYS_CLOCK_GETRES => time::clock_getres, Full;

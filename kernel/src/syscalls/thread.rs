@@ -91,6 +91,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
         fs,
         parent.mask(),
     );
+    child.set_creds(parent.creds());
     if f & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid.store(req.child_tid, Ordering::SeqCst);
     }

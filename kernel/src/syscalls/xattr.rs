@@ -82,14 +82,15 @@ fn list(sc: &SyscallCtx<'_>, inode: InodeRef, list_addr: u64, size: u64) -> SysR
     sized_out(sc, &data, list_addr, size)
 }
 
-/// Changes need the owner (or root) for `user.*`, and root for `trusted.*`/`security.*`.
+/// Changes need the owner (or `CAP_FOWNER`) for `user.*`, and `CAP_SYS_ADMIN` for
+/// `trusted.*`/`security.*`.
 fn may_change(inode: &InodeRef, name: &[u8]) -> Result<(), Errno> {
     let creds = Creds::current();
     if name.starts_with(b"user.") {
-        if !perm::owns(&inode.attr()?, creds) {
+        if !perm::owns(&inode.attr()?, &creds) {
             return Err(Errno::EPERM);
         }
-    } else if creds.uid != 0 {
+    } else if !creds.has(crate::creds::CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     Ok(())
