@@ -45,17 +45,25 @@ pub struct SigInfo {
     pub uid: u32,
     /// Faulting address for SIGSEGV/SIGBUS/SIGILL/SIGFPE.
     pub addr: u64,
+    /// The word after the sender's uid: `si_status` of a `SIGCHLD`, the `sigval` of a
+    /// `sigqueue` or timer signal.
+    pub value: u64,
 }
 
 impl SigInfo {
-    /// A signal sent by the user-level `kill`/`tgkill` family from `pid`.
+    /// A signal sent by the user-level `kill`/`tgkill` family from `pid`, by the
+    /// calling task (its real uid is the sender's).
     pub fn user(signo: u32, code: i32, pid: i32) -> SigInfo {
+        let uid = crate::task::current()
+            .map(|t| t.creds().uid.real)
+            .unwrap_or_else(|| nix::unistd::getuid().as_raw());
         SigInfo {
             signo,
             code,
             pid,
-            uid: nix::unistd::getuid().as_raw(),
+            uid,
             addr: 0,
+            value: 0,
         }
     }
 
@@ -67,11 +75,12 @@ impl SigInfo {
             pid: 0,
             uid: 0,
             addr,
+            value: 0,
         }
     }
 
     /// The 128-byte `siginfo_t`.
-    fn to_bytes(self) -> [u8; 128] {
+    pub fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&(self.signo as i32).to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
@@ -80,6 +89,7 @@ impl SigInfo {
         } else {
             b[16..20].copy_from_slice(&self.pid.to_le_bytes());
             b[20..24].copy_from_slice(&self.uid.to_le_bytes());
+            b[24..32].copy_from_slice(&self.value.to_le_bytes());
         }
         b
     }

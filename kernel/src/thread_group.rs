@@ -7,8 +7,10 @@ use veil_abi::structs::{Rlimit, SigAction};
 
 use crate::signal::{SigInfo, SigQueue};
 
-/// `si_code` of SIGCHLD for a child that exited.
+/// `si_code` of a `SIGCHLD` for a child that exited.
 const CLD_EXITED: i32 = 1;
+/// `si_code` of a `SIGCHLD` for a child a signal killed.
+const CLD_KILLED: i32 = 2;
 use crate::task::Task;
 
 /// How a process ended.
@@ -199,7 +201,24 @@ impl ThreadGroup {
     fn notify_parent_and_reparent(&self) {
         if let Some(parent) = self.parent() {
             if self.exit_signal != 0 {
-                parent.send_signal(SigInfo::user(self.exit_signal, CLD_EXITED, self.tgid));
+                let (code, status) = match self.exit_status() {
+                    Some(ExitStatus::Signaled(sig)) => (CLD_KILLED, sig),
+                    Some(ExitStatus::Exited(code)) => (CLD_EXITED, code & 0xff),
+                    None => (CLD_EXITED, 0),
+                };
+                let mut info = SigInfo::user(self.exit_signal, code, self.tgid);
+                info.value = status as u64;
+                parent.send_signal(info);
+            }
+            // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombie to
+            // reap: the child goes at once (its waiters then find no child: ECHILD).
+            if self.exit_signal == veil_abi::flags::signal::SIGCHLD {
+                let action = parent.actions.lock()[veil_abi::flags::signal::SIGCHLD as usize - 1];
+                if action.handler == veil_abi::flags::signal::SIG_IGN
+                    || action.flags & veil_abi::flags::signal::SA_NOCLDWAIT != 0
+                {
+                    parent.children.lock().retain(|c| c.tgid != self.tgid);
+                }
             }
             parent.wake_waiters();
         }

@@ -19,6 +19,7 @@
 
 mod file_mapping;
 mod remap;
+mod shared_anon;
 mod space;
 mod vma;
 
@@ -180,6 +181,33 @@ impl MemoryManager {
             },
         );
         Ok(start)
+    }
+
+    /// Maps `len` bytes of fresh zeroed memory shared (`MAP_SHARED | MAP_ANONYMOUS`):
+    /// `fork` children map the same pages. Placement as [`map_anonymous`].
+    ///
+    /// [`map_anonymous`]: MemoryManager::map_anonymous
+    pub fn map_shared_anonymous(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        noreplace: bool,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let region =
+            shared_anon::SharedAnonymous::new(self.mf.clone(), len).ok_or(Errno::ENOMEM)?;
+        let file = VmaFile {
+            mappable: Arc::new(region),
+            offset: 0,
+            may_write: true,
+            path: Arc::from("/dev/zero (deleted)"),
+        };
+        self.map_shared_file(addr, len, prot, fixed, noreplace, file)
     }
 
     /// Maps `len` bytes of the file `file` shared, at `addr` as [`map_anonymous`] does.

@@ -48,7 +48,15 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let noreplace = flags & MAP_FIXED_NOREPLACE != 0;
     let want = Prot::from_bits(prot);
     let mm = &sc.task.mm();
+    let shared = flags & MAP_TYPE != MAP_PRIVATE;
     if flags & MAP_ANONYMOUS != 0 {
+        if flags & MAP_TYPE == MAP_SHARED_VALIDATE {
+            // Linux validates flags only for file mappings: anonymous memory is EINVAL.
+            return Err(Errno::EINVAL);
+        }
+        if shared {
+            return mm.map_shared_anonymous(addr, len_pages, want, fixed, noreplace);
+        }
         return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
     }
     // A file mapping: a private copy of the file's bytes.
@@ -62,7 +70,10 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EACCES);
     }
     if kind == S_IFCHR && st.st_rdev == nix::sys::stat::makedev(1, 5) {
-        // /dev/zero: an anonymous mapping.
+        // /dev/zero: an anonymous mapping, shared across fork if asked.
+        if shared {
+            return mm.map_shared_anonymous(addr, len_pages, want, fixed, noreplace);
+        }
         return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
     }
     if kind != S_IFREG {
@@ -150,6 +161,18 @@ pub(super) fn madvise(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len).ok_or(Errno::EINVAL)?;
+    if len == 0 {
+        // Linux accepts an empty range for any valid advice and does nothing.
+        return if advice == MADV_DONTNEED
+            || advice == MADV_FREE
+            || advice == MADV_REMOVE
+            || ACCEPTED.contains(&advice)
+        {
+            Ok(0)
+        } else {
+            Err(Errno::EINVAL)
+        };
+    }
     match advice {
         MADV_DONTNEED | MADV_FREE | MADV_REMOVE => sc.task.mm().decommit(addr, len).map(|()| 0),
         x if ACCEPTED.contains(&x) => sc.task.mm().check_mapped(addr, len).map(|()| 0),

@@ -19,6 +19,7 @@ mod process;
 mod read_write;
 mod record_lock;
 mod signal;
+mod sigqueue;
 mod sync;
 mod table;
 mod thread;

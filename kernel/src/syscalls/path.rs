@@ -15,15 +15,17 @@ pub(crate) fn read_path(sc: &SyscallCtx<'_>, addr: u64) -> Result<Vec<u8>, Errno
 }
 
 /// Runs `f` with a walk context for the caller: its root and working directory, and
-/// the place of `dirfd` for relative paths unless it is `AT_FDCWD`. Directories are
-/// searched with the caller's credentials.
+/// the place of `dirfd` for a relative `path` unless it is `AT_FDCWD` (an absolute
+/// path ignores `dirfd`, even a bad one, as Linux). Directories are searched with the
+/// caller's credentials.
 pub(crate) fn with_walk<R>(
     sc: &SyscallCtx<'_>,
     dirfd: i32,
+    path: &[u8],
     f: impl FnOnce(&WalkCtx<'_>) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
     let (root, cwd) = sc.task.fs.root_and_cwd();
-    let start = if dirfd == AT_FDCWD {
+    let start = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         None
     } else {
         let file = sc.task.files.get(dirfd)?;
@@ -44,7 +46,7 @@ pub(crate) fn resolve(
     path: &[u8],
     flags: WalkFlags,
 ) -> Result<PathRef, Errno> {
-    with_walk(sc, dirfd, |ctx| ctx.resolve(path, flags))
+    with_walk(sc, dirfd, path, |ctx| ctx.resolve(path, flags))
 }
 
 /// Resolves all but the last component: `(directory, last name, trailing slash)`.
@@ -53,7 +55,7 @@ pub(crate) fn resolve_parent(
     dirfd: i32,
     path: &[u8],
 ) -> Result<(PathRef, Vec<u8>, bool), Errno> {
-    with_walk(sc, dirfd, |ctx| ctx.resolve_parent(path))
+    with_walk(sc, dirfd, path, |ctx| ctx.resolve_parent(path))
 }
 
 /// Resolves for `open(O_CREAT)`: the file if it exists, else where to create it.
@@ -63,7 +65,7 @@ pub(crate) fn resolve_create(
     path: &[u8],
     flags: WalkFlags,
 ) -> Result<CreateLookup, Errno> {
-    with_walk(sc, dirfd, |ctx| ctx.resolve_create(path, flags))
+    with_walk(sc, dirfd, path, |ctx| ctx.resolve_create(path, flags))
 }
 
 /// The path of `at` as the caller sees it (from its root).

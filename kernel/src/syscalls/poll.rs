@@ -137,7 +137,7 @@ pub(super) fn with_mask<R>(
 }
 
 fn read_entries(sc: &SyscallCtx<'_>, addr: u64, nfds: u64) -> Result<Vec<Entry>, Errno> {
-    if nfds > nofile_limit(sc).max(1024) {
+    if nfds > nofile_limit(sc) {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; nfds as usize * 8];
@@ -202,7 +202,17 @@ pub(super) fn ppoll(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         Some(Instant::now() + timespec_duration(&ts)?)
     };
     let mask = read_mask(sc, a[3], a[4])?;
-    do_poll(sc, a[0], a[1], deadline, mask)
+    let r = do_poll(sc, a[0], a[1], deadline, mask);
+    // As select, ppoll tells the time left (a restart after a signal goes on with it).
+    if let Some(d) = deadline {
+        let left = d.saturating_duration_since(Instant::now());
+        let ts = Timespec {
+            tv_sec: left.as_secs() as i64,
+            tv_nsec: i64::from(left.subsec_nanos()),
+        };
+        sc.task.mm().write_obj(a[2], &ts)?;
+    }
+    r
 }
 
 /// Bits of an `fd_set` of `nfds` descriptors, read from guest memory (`None` for NULL).

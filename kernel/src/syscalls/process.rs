@@ -299,50 +299,79 @@ fn wait_status(status: ExitStatus) -> u32 {
     }
 }
 
-/// `wait4(pid, wstatus, options, rusage)`: reaps a child that exited. Stopped and
-/// continued children are not reported (no job control yet).
-pub(super) fn wait4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let (pid, status_addr, options, rusage) = (a[0] as i32, a[1], a[2] as u32, a[3]);
-    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
-        return Err(Errno::EINVAL);
+/// Which children a wait is for.
+#[derive(Clone, Copy)]
+enum WaitFor {
+    /// Any child.
+    Any,
+    /// The child with this pid.
+    Pid(i32),
+    /// Any child in this process group.
+    Group(i32),
+}
+
+impl WaitFor {
+    /// Whether `child` is one this wait is for. Without `__WALL`, a wait sees only the
+    /// children that signal `SIGCHLD` at exit, or with `__WCLONE` only the others.
+    fn matches(self, child: &ThreadGroup, options: u32) -> bool {
+        let clone_child = child.exit_signal != veil_abi::flags::signal::SIGCHLD;
+        if options & WALL == 0 && clone_child != (options & WCLONE != 0) {
+            return false;
+        }
+        match self {
+            WaitFor::Any => true,
+            WaitFor::Pid(pid) => child.tgid == pid,
+            WaitFor::Group(pgid) => child.pgid.load(Ordering::SeqCst) == pgid,
+        }
     }
+}
+
+/// Waits for a child of the caller chosen by `which` to have exited and returns it
+/// with its status, removing it from the children unless `keep` (`WNOWAIT`).
+/// `ECHILD` if no child matches; `None` at once with `nohang` if none has exited; a
+/// signal ends the wait with `ERESTARTSYS` only if no child turned up meanwhile (the
+/// `SIGCHLD` of the child waited for must not make us miss it). Stopped and continued
+/// children are not reported (no job control yet).
+fn wait_for_child(
+    sc: &SyscallCtx<'_>,
+    which: WaitFor,
+    options: u32,
+    keep: bool,
+) -> Result<Option<(Arc<ThreadGroup>, ExitStatus)>, Errno> {
     let task = sc.task;
     let tg = &task.tg;
-    let matches = |c: &Arc<ThreadGroup>| pid == -1 || pid == 0 || pid < -1 || c.tgid == pid;
+    let nohang = options & WNOHANG != 0;
     let mut interrupted = false;
     loop {
         task.prepare_block();
         tg.add_waiter(task);
         let found = {
             let mut children = tg.children.lock();
-            if !children.iter().any(matches) {
+            if !children.iter().any(|c| which.matches(c, options)) {
                 drop(children);
                 tg.remove_waiter(task);
                 return Err(Errno::ECHILD);
             }
             let zombie = children
                 .iter()
-                .position(|c| matches(c) && c.exit_status().is_some());
-            zombie.map(|i| children.remove(i))
+                .position(|c| which.matches(c, options) && c.exit_status().is_some());
+            zombie.map(|i| {
+                if keep {
+                    children[i].clone()
+                } else {
+                    children.remove(i)
+                }
+            })
         };
         if let Some(child) = found {
             tg.remove_waiter(task);
             let status = child.exit_status().unwrap_or(ExitStatus::Exited(0));
-            if status_addr != 0 {
-                task.mm().write_obj(status_addr, &wait_status(status))?;
-            }
-            if rusage != 0 {
-                task.mm()
-                    .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
-            }
-            return Ok(child.tgid as u64);
+            return Ok(Some((child, status)));
         }
-        if options & WNOHANG != 0 {
+        if nohang {
             tg.remove_waiter(task);
-            return Ok(0);
+            return Ok(None);
         }
-        // A signal ends the wait only if no child turned up meanwhile (the SIGCHLD of
-        // the child we are waiting for must not make us miss it).
         if interrupted {
             tg.remove_waiter(task);
             return Err(ERESTARTSYS);
@@ -351,3 +380,109 @@ pub(super) fn wait4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         tg.remove_waiter(task);
     }
 }
+
+/// `wait4(pid, wstatus, options, rusage)`: reaps a child that exited; `pid` is a
+/// child, -1 any, 0 the caller's process group, below -1 the group `-pid`.
+pub(super) fn wait4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (pid, status_addr, options, rusage) = (a[0] as i32, a[1], a[2] as u32, a[3]);
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let which = match pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Group(sc.task.tg.pgid.load(Ordering::SeqCst)),
+        // -INT_MIN has no process group.
+        i32::MIN => return Err(Errno::ESRCH),
+        p if p < 0 => WaitFor::Group(-p),
+        p => WaitFor::Pid(p),
+    };
+    let Some((child, status)) = wait_for_child(sc, which, options, false)? else {
+        return Ok(0);
+    };
+    if status_addr != 0 {
+        sc.task.mm().write_obj(status_addr, &wait_status(status))?;
+    }
+    if rusage != 0 {
+        sc.task
+            .mm()
+            .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
+    }
+    Ok(child.tgid as u64)
+}
+
+/// `waitid` id types.
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+const P_PIDFD: u64 = 3;
+/// `waitid` options beyond wait4's.
+const WEXITED: u32 = 4;
+const WSTOPPED: u32 = 2;
+const WNOWAIT: u32 = 0x0100_0000;
+
+/// `waitid(idtype, id, infop, options, rusage)`: reports an exited child as a
+/// `siginfo_t` (`SIGCHLD`, `CLD_EXITED`/`CLD_KILLED`, pid, uid, status); with
+/// `WNOWAIT` the child stays waitable. Stopped and continued children are not
+/// reported (no job control yet).
+pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (idtype, id, infop, options, rusage) = (a[0], a[1] as i32, a[2], a[3] as u32, a[4]);
+    if options & !(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)
+        != 0
+        || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let which = match idtype {
+        P_ALL => WaitFor::Any,
+        P_PID if id > 0 => WaitFor::Pid(id),
+        P_PGID if id == 0 => WaitFor::Group(sc.task.tg.pgid.load(Ordering::SeqCst)),
+        P_PGID if id > 0 => WaitFor::Group(id),
+        P_PIDFD => return Err(Errno::EBADF),
+        _ => return Err(Errno::EINVAL),
+    };
+    // Only exits are reported: a wait for stops or continues alone never finds one.
+    let exits = options & WEXITED != 0;
+    let found = if exits {
+        wait_for_child(sc, which, options, options & WNOWAIT != 0)?
+    } else {
+        // ECHILD if there is no such child; else nothing to report until a signal.
+        wait_for_child(sc, which, options | WNOHANG, true)?;
+        if options & WNOHANG == 0 {
+            sc.task.prepare_block();
+            while sc.task.block(None) != BlockResult::Interrupted {
+                sc.task.prepare_block();
+            }
+            return Err(ERESTARTSYS);
+        }
+        None
+    };
+    if infop != 0 {
+        let info = match &found {
+            None => [0u8; 128],
+            Some((child, status)) => {
+                let (code, value) = match *status {
+                    ExitStatus::Exited(c) => (CLD_EXITED, c & 0xff),
+                    ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
+                };
+                let mut si = crate::signal::SigInfo::user(
+                    veil_abi::flags::signal::SIGCHLD,
+                    code,
+                    child.tgid,
+                );
+                si.value = value as u64;
+                si.to_bytes()
+            }
+        };
+        sc.task.mm().copy_out(infop, &info)?;
+    }
+    if rusage != 0 {
+        sc.task
+            .mm()
+            .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
+    }
+    Ok(0)
+}
+
+/// `si_code` values of a child's `SIGCHLD`.
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;

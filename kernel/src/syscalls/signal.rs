@@ -193,7 +193,9 @@ pub(super) fn kill(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let all = sc.task.kernel.thread_groups();
     let alive = |tg: &&std::sync::Arc<crate::thread_group::ThreadGroup>| tg.exit_status().is_none();
     let targets: Vec<_> = match pid {
-        p if p > 0 => all.iter().filter(alive).filter(|tg| tg.tgid == p).collect(),
+        // A zombie still exists until it is reaped: signalling it succeeds (and does
+        // nothing).
+        p if p > 0 => all.iter().filter(|tg| tg.tgid == p).collect(),
         0 => {
             let pg = me.pgid.load(Ordering::SeqCst);
             all.iter()
@@ -215,8 +217,16 @@ pub(super) fn kill(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
+    // Only the processes the caller may signal get it; none is EPERM.
+    let allowed: Vec<_> = targets
+        .into_iter()
+        .filter(|tg| super::sigqueue::may_signal(sc.task, tg))
+        .collect();
+    if allowed.is_empty() {
+        return Err(Errno::EPERM);
+    }
     if sig != 0 {
-        for tg in targets {
+        for tg in allowed {
             tg.send_signal(SigInfo::user(sig as u32, SI_USER, me.tgid));
         }
     }
@@ -240,6 +250,9 @@ fn thread_kill(sc: &SyscallCtx<'_>, tgid: Option<i32>, tid: i32, sig: u64) -> Sy
             .find_map(|tg| tg.task(tid)),
     }
     .ok_or(Errno::ESRCH)?;
+    if !super::sigqueue::may_signal(sc.task, &target.tg) {
+        return Err(Errno::EPERM);
+    }
     if sig != 0 {
         signal::send_to_task(
             &target,

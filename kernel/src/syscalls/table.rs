@@ -6,7 +6,7 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal,
-    sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
+    sigqueue, sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -45,7 +45,7 @@ macro_rules! syscall_table {
 
 use Support::*;
 
-const FORK_NOTE: &str = "the child's memory is copied at fork (no copy-on-write yet); MAP_SHARED anonymous memory is copied, not shared";
+const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
 const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ or splice yet";
@@ -107,8 +107,11 @@ syscall_table! {
     SYS_RT_SIGPENDING => signal::rt_sigpending, Full;
     SYS_RT_SIGSUSPEND => signal::rt_sigsuspend, Full;
     SYS_PAUSE => signal::pause, Full;
+    SYS_RT_SIGTIMEDWAIT => sigqueue::rt_sigtimedwait, Full;
+    SYS_RT_SIGQUEUEINFO => sigqueue::rt_sigqueueinfo, Full;
+    SYS_RT_TGSIGQUEUEINFO => sigqueue::rt_tgsigqueueinfo, Full;
     SYS_SIGALTSTACK => signal::sigaltstack, Full;
-    SYS_KILL => signal::kill, Partial("no permission checks between processes (one user per sandbox)");
+    SYS_KILL => signal::kill, Full;
     SYS_TKILL => signal::tkill, Full;
     SYS_TGKILL => signal::tgkill, Full;
     SYS_UNAME => identity::uname, Full;
@@ -220,6 +223,7 @@ syscall_table! {
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
     SYS_EXECVEAT => process::execveat, Partial("as execve");
     SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet); rusage is zero");
+    SYS_WAITID => process::waitid, Partial("exited children only (no job control yet); P_PIDFD is EBADF until pidfds exist; rusage is zero");
     SYS_SPLICE => transfer::splice, Partial("no pipes exist yet, so every splice is between files: EINVAL, as Linux");
 }
 

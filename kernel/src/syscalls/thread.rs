@@ -150,7 +150,10 @@ pub(super) fn clone(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn clone3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (addr, size) = (a[0], a[1]);
     let full = std::mem::size_of::<CloneArgs>() as u64;
-    if !(CLONE_ARGS_SIZE_VER0..=veil_abi::PAGE_SIZE).contains(&size) {
+    if size > veil_abi::PAGE_SIZE {
+        return Err(Errno::E2BIG);
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; size as usize];
@@ -162,6 +165,12 @@ pub(super) fn clone3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let n = (size.min(full)) as usize;
     bytemuck::bytes_of_mut(&mut args)[..n].copy_from_slice(&raw[..n]);
     if args.set_tid != 0 || args.set_tid_size != 0 || args.cgroup != 0 || args.flags & CSIGNAL != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    // The exit signal is a signal number (CSIGNAL bits only, at most SIGRTMAX).
+    if args.exit_signal & !CSIGNAL != 0
+        || args.exit_signal > u64::from(veil_abi::flags::signal::SIGRTMAX)
     {
         return Err(Errno::EINVAL);
     }
