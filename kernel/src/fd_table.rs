@@ -158,6 +158,17 @@ impl FdTable {
         }
     }
 
+    /// Closes every descriptor (the last task using the table exits).
+    pub fn close_all(&self) {
+        let closed: Vec<Slot> = {
+            let mut slots = self.slots.lock();
+            slots.iter_mut().filter_map(Option::take).collect()
+        };
+        for slot in closed {
+            release_posix_locks(&slot.file);
+        }
+    }
+
     /// Closes every close-on-exec descriptor (`execve`).
     pub fn close_on_exec(&self) {
         let closed: Vec<Slot> = {

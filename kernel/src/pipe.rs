@@ -21,8 +21,13 @@ use veil_vfs::{FileOps, PollWaker, WaitQueue};
 use crate::signal::ERESTARTSYS;
 use crate::task::{self, BlockResult, Task};
 
-/// Capacity of a pipe (Linux's default, 16 pages).
+/// Capacity of a new pipe (Linux's default, 16 pages).
 pub const PIPE_CAPACITY: usize = 65536;
+/// Largest capacity `F_SETPIPE_SZ` gives without `CAP_SYS_RESOURCE`
+/// (`/proc/sys/fs/pipe-max-size`).
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+/// `CAP_SYS_RESOURCE`.
+const CAP_SYS_RESOURCE: u32 = 24;
 /// Largest write that is atomic (`PIPE_BUF`).
 pub const PIPE_BUF: usize = 4096;
 
@@ -30,6 +35,8 @@ static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
 struct PipeState {
     buf: VecDeque<u8>,
+    /// Bytes the pipe holds at most (`F_SETPIPE_SZ`).
+    capacity: usize,
     readers: usize,
     writers: usize,
     /// Tasks blocked on this pipe (reading, writing or polling); all are woken on any
@@ -56,6 +63,7 @@ pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
         state: Mutex::new(PipeState {
             buf: VecDeque::new(),
+            capacity: PIPE_CAPACITY,
             readers: 1,
             writers: 1,
             waiters: WaitQueue::default(),
@@ -140,7 +148,7 @@ impl FileOps for PipeEnd {
                     Err(Errno::EPIPE)
                 };
             }
-            let free = PIPE_CAPACITY - st.buf.len();
+            let free = st.capacity.saturating_sub(st.buf.len());
             let left = buf.len() - done;
             // Up to PIPE_BUF bytes go in one piece or not at all.
             let fits = if left <= PIPE_BUF {
@@ -191,11 +199,39 @@ impl FileOps for PipeEnd {
         Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
     }
 
+    fn unread_bytes(&self) -> Result<usize, Errno> {
+        Ok(self.pipe.state.lock().buf.len())
+    }
+
+    fn pipe_capacity(&self) -> Result<usize, Errno> {
+        Ok(self.pipe.state.lock().capacity)
+    }
+
+    /// Rounds up to a power-of-two number of pages; above [`PIPE_MAX_SIZE`] needs
+    /// `CAP_SYS_RESOURCE` (`EPERM`); less than the bytes queued is `EBUSY`.
+    fn set_pipe_capacity(&self, size: usize) -> Result<usize, Errno> {
+        if size > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = size.max(4096).next_power_of_two();
+        let privileged = task::current().is_none_or(|t| t.creds().has(CAP_SYS_RESOURCE));
+        if size > PIPE_MAX_SIZE && !privileged {
+            return Err(Errno::EPERM);
+        }
+        let mut st = self.pipe.state.lock();
+        if size < st.buf.len() {
+            return Err(Errno::EBUSY);
+        }
+        st.capacity = size;
+        st.waiters.wake_all();
+        Ok(size)
+    }
+
     fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
         let mut st = self.pipe.state.lock();
         let ready = if self.write {
             let mut r = 0;
-            if PIPE_CAPACITY - st.buf.len() >= PIPE_BUF {
+            if st.capacity.saturating_sub(st.buf.len()) >= PIPE_BUF {
                 r |= POLLOUT | POLLWRNORM;
             }
             if st.readers == 0 {

@@ -127,6 +127,12 @@ impl Runner {
                 task.kernel.futexes.wake(key, 1, u32::MAX);
             }
         }
+        // The descriptors close before the parent learns of the exit, as Linux's
+        // exit_files comes before exit_notify: a waiter then sees the pipes closed and
+        // the flocks released. Only if no other task shares the table (CLONE_FILES).
+        if std::sync::Arc::strong_count(&task.files) == 1 {
+            task.files.close_all();
+        }
         task.tg.remove_task(task.tid, ExitStatus::Exited(code));
     }
 }

@@ -60,6 +60,8 @@ pub struct ThreadGroup {
     pub dumpable: std::sync::atomic::AtomicBool,
     /// `PR_SET_NO_NEW_PRIVS` (never cleared).
     pub no_new_privs: std::sync::atomic::AtomicBool,
+    /// Set by the first `execve`: the parent may no longer `setpgid` it (`EACCES`).
+    pub did_exec: std::sync::atomic::AtomicBool,
     /// Process group id.
     pub pgid: std::sync::atomic::AtomicI32,
     /// Session id.
@@ -103,6 +105,7 @@ impl ThreadGroup {
             exit_signal,
             pdeath_signal: std::sync::atomic::AtomicU32::new(0),
             dumpable: std::sync::atomic::AtomicBool::new(true),
+            did_exec: std::sync::atomic::AtomicBool::new(false),
             no_new_privs: std::sync::atomic::AtomicBool::new(
                 parent.is_some_and(|p| p.no_new_privs.load(std::sync::atomic::Ordering::SeqCst)),
             ),

@@ -69,6 +69,7 @@ pub mod fcntl {
     pub const F_SETLK: u32 = 6;
     pub const F_SETLKW: u32 = 7;
     pub const F_DUPFD_CLOEXEC: u32 = 1030;
+    pub const F_SETPIPE_SZ: u32 = 1031;
     pub const F_GETPIPE_SZ: u32 = 1032;
     pub const FD_CLOEXEC: u32 = 1;
 }

@@ -152,6 +152,24 @@ pub trait FileOps: Send + Sync {
         Err(Errno::ENOTTY)
     }
 
+    /// `FIONREAD`: bytes that a read could return now. `ENOTTY` for files without a
+    /// queue.
+    fn unread_bytes(&self) -> Result<usize, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// `F_GETPIPE_SZ`: a pipe's capacity. `EBADF` for anything but a pipe.
+    fn pipe_capacity(&self) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    /// `F_SETPIPE_SZ`: sets a pipe's capacity to at least `size` and returns it.
+    /// `EBADF` for anything but a pipe.
+    fn set_pipe_capacity(&self, size: usize) -> Result<usize, Errno> {
+        let _ = size;
+        Err(Errno::EBADF)
+    }
+
     /// The host descriptor behind this file, for path walks relative to it (`*at`
     /// calls) and for `/proc/self/fd`. `None` for files without one.
     fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {

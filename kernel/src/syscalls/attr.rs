@@ -66,23 +66,27 @@ pub(super) fn fchmod(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     chmod_inode(&inode_of(&file)?, a[1] as u32)
 }
 
-/// `fchmodat(dirfd, path, mode, flags)`: `AT_SYMLINK_NOFOLLOW` is `EOPNOTSUPP`, as Linux
-/// (symlinks have no mode of their own).
+/// `fchmodat(dirfd, path, mode)`: the syscall has no flags argument (glibc's flags
+/// are emulated in user space); symlinks are followed.
 pub(super) fn fchmodat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    chmod_inode(lookup_at(sc, fd_arg(a[0]), a[1], 0)?.inode(), a[2] as u32)
+}
+
+/// `fchmodat2(dirfd, path, mode, flags)`: with `AT_SYMLINK_NOFOLLOW`, a symlink is
+/// `EOPNOTSUPP` (symlinks have no mode of their own); `AT_EMPTY_PATH` changes `dirfd`.
+pub(super) fn fchmodat2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let flags = a[3] as u32;
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    if flags & AT_SYMLINK_NOFOLLOW != 0 {
-        return Err(Errno::EOPNOTSUPP);
-    }
     if read_path(sc, a[1])?.is_empty() && flags & AT_EMPTY_PATH == 0 {
         return Err(Errno::ENOENT);
     }
-    chmod_inode(
-        lookup_at(sc, fd_arg(a[0]), a[1], flags)?.inode(),
-        a[2] as u32,
-    )
+    let at = lookup_at(sc, fd_arg(a[0]), a[1], flags)?;
+    if flags & AT_SYMLINK_NOFOLLOW != 0 && at.inode().attr()?.kind == FileType::Symlink {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    chmod_inode(at.inode(), a[2] as u32)
 }
 
 fn chown_inode(inode: &InodeRef, uid: u32, gid: u32) -> SysResult {

@@ -96,6 +96,11 @@ pub(super) fn fcntl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             file.set_status_flags(a[2] as u32);
             Ok(0)
         }
+        F_GETPIPE_SZ => file.ops.pipe_capacity().map(|n| n as u64),
+        F_SETPIPE_SZ => file
+            .ops
+            .set_pipe_capacity((a[2] as u32) as usize)
+            .map(|n| n as u64),
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
             super::record_lock::fcntl_lock(sc, fd, a[1] as u32, a[2])
         }
@@ -120,6 +125,13 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         TIOCGWINSZ => {
             let w = file.ops.winsize()?;
             sc.task.mm().write_obj(a[2], &w).map(|()| 0)
+        }
+        FIONREAD => {
+            let n = file.ops.unread_bytes()?;
+            sc.task
+                .mm()
+                .write_obj(a[2], &(n.min(i32::MAX as usize) as i32))
+                .map(|()| 0)
         }
         _ => Err(Errno::ENOTTY),
     }

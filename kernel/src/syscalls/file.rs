@@ -348,6 +348,10 @@ pub(super) fn faccessat2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `getcwd(buf, size)`: returns the length including the NUL.
 pub(super) fn getcwd(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    // A removed working directory has no path (Linux: ENOENT).
+    if sc.task.fs.root_and_cwd().1.dirent.is_deleted() {
+        return Err(Errno::ENOENT);
+    }
     let mut path = sc.task.fs.cwd_path();
     path.push(0);
     if (a[1] as usize) < path.len() {

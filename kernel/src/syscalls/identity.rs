@@ -51,7 +51,7 @@ use crate::thread_group::ThreadGroup;
 fn process(sc: &SyscallCtx<'_>, pid: i32) -> Result<Arc<ThreadGroup>, Errno> {
     match pid {
         0 => Ok(sc.task.tg.clone()),
-        p if p < 0 => Err(Errno::EINVAL),
+        p if p < 0 => Err(Errno::ESRCH),
         p => sc
             .task
             .kernel
@@ -112,6 +112,9 @@ pub(super) fn setpgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             .cloned()
             .ok_or(Errno::ESRCH)?
     };
+    if !Arc::ptr_eq(&target, me) && target.did_exec.load(Ordering::SeqCst) {
+        return Err(Errno::EACCES);
+    }
     let pgid = if pgid == 0 { target.tgid } else { pgid };
     let my_sid = me.sid.load(Ordering::SeqCst);
     if target.sid.load(Ordering::SeqCst) != my_sid

@@ -1,5 +1,7 @@
 //! The rest a libc start-up needs: arch_prctl, resource limits, randomness, affinity.
 
+use std::sync::Arc;
+
 use veil_abi::flags::arch_prctl::*;
 use veil_abi::flags::random::*;
 use veil_abi::flags::rlimit::RLIM_NLIMITS;
@@ -42,10 +44,34 @@ fn resource(r: u64) -> Result<usize, Errno> {
 
 /// `prlimit64(pid, resource, new, old)`.
 pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const CAP_SYS_RESOURCE: u32 = 24;
     let pid = a[0] as i32;
     let r = resource(a[1])?;
-    if pid != 0 && pid != sc.task.tg.tgid && sc.task.tg.task(pid).is_none() {
-        return Err(Errno::ESRCH);
+    let target = match pid {
+        0 => sc.task.tg.clone(),
+        p if p < 0 => return Err(Errno::EINVAL),
+        p => sc
+            .task
+            .kernel
+            .find_task(p)
+            .map(|t| t.tg.clone())
+            .ok_or(Errno::ESRCH)?,
+    };
+    let me = sc.task.creds();
+    if !Arc::ptr_eq(&target, &sc.task.tg) && !me.has(CAP_SYS_RESOURCE) {
+        // Another process's limits: only with the same ids (prlimit(2)).
+        let same = target.tasks().first().is_none_or(|t| {
+            let c = t.creds();
+            [c.uid.real, c.uid.effective, c.uid.saved]
+                .iter()
+                .all(|&u| u == me.uid.real)
+                && [c.gid.real, c.gid.effective, c.gid.saved]
+                    .iter()
+                    .all(|&g| g == me.gid.real)
+        });
+        if !same {
+            return Err(Errno::EPERM);
+        }
     }
     let new = if a[2] != 0 {
         let lim: Rlimit = sc.task.mm().read_obj(a[2])?;
@@ -57,9 +83,12 @@ pub(super) fn prlimit64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         None
     };
     let old = {
-        let mut limits = sc.task.tg.rlimits.lock();
+        let mut limits = target.rlimits.lock();
         let old = limits[r];
         if let Some(lim) = new {
+            if lim.max > old.max && !me.has(CAP_SYS_RESOURCE) {
+                return Err(Errno::EPERM);
+            }
             limits[r] = lim;
         }
         old
@@ -157,7 +186,8 @@ pub(super) fn sched_yield(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
 pub(super) fn sysinfo(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let host = nix::sys::sysinfo::sysinfo().map_err(|e| Errno(e as i32))?;
     let info = veil_abi::structs::Sysinfo {
-        uptime: sc.task.kernel.boot.elapsed().as_secs() as i64,
+        // Whole seconds, rounded up as Linux does.
+        uptime: sc.task.kernel.boot.elapsed().as_secs_f64().ceil() as i64,
         loads: [0; 3],
         totalram: host.ram_total(),
         freeram: host.ram_unused(),

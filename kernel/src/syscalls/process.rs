@@ -236,6 +236,7 @@ fn do_execve(
     task.replace_mm(mm);
     task.files.close_on_exec();
     task.set_creds(std::sync::Arc::new(task.creds().after_exec()));
+    task.tg.did_exec.store(true, Ordering::SeqCst);
     {
         let mut actions = task.tg.actions.lock();
         for a in actions.iter_mut() {

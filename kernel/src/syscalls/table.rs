@@ -48,7 +48,7 @@ use Support::*;
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
-const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; no O_DIRECT packets, F_GETPIPE_SZ/F_SETPIPE_SZ or splice yet";
+const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; no O_DIRECT packets or splice yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs and sockets in the file system are ENXIO until pipes and sockets exist";
 
 syscall_table! {
@@ -182,6 +182,7 @@ syscall_table! {
     SYS_CHMOD => attr::chmod, Full;
     SYS_FCHMOD => attr::fchmod, Full;
     SYS_FCHMODAT => attr::fchmodat, Full;
+    SYS_FCHMODAT2 => attr::fchmodat2, Full;
     SYS_CHOWN => attr::chown, Full;
     SYS_FCHOWN => attr::fchown, Full;
     SYS_LCHOWN => attr::lchown, Full;
