@@ -7,9 +7,9 @@
 //!
 //! Lock order: `Pipe::state` → a task's block mutex (waking).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 use veil_abi::flags::mode::S_IFIFO;
@@ -39,6 +39,10 @@ struct PipeState {
     capacity: usize,
     readers: usize,
     writers: usize,
+    /// Opens of each kind so far: a FIFO opener waiting for the other side wakes even
+    /// if that side came and went meanwhile.
+    read_opens: u64,
+    write_opens: u64,
     /// Tasks blocked on this pipe (reading, writing or polling); all are woken on any
     /// change and look again.
     waiters: WaitQueue,
@@ -50,9 +54,11 @@ struct Pipe {
     state: Mutex<PipeState>,
 }
 
-/// One end of a pipe: what `pipe2` installs as a descriptor.
+/// One end of a pipe: what `pipe2` installs as a descriptor, or an open FIFO (which
+/// may be both ends at once, `O_RDWR`).
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    read: bool,
     write: bool,
     nonblock: AtomicBool,
 }
@@ -66,17 +72,99 @@ pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
             capacity: PIPE_CAPACITY,
             readers: 1,
             writers: 1,
+            read_opens: 1,
+            write_opens: 1,
             waiters: WaitQueue::default(),
         }),
     });
-    let end = |write| {
+    let end = |write: bool| {
         Arc::new(PipeEnd {
             pipe: pipe.clone(),
+            read: !write,
             write,
             nonblock: AtomicBool::new(nonblock),
         })
     };
     (end(false), end(true))
+}
+
+/// The pipe of every FIFO some task has open, by the FIFO's `(st_dev, st_ino)`: all
+/// openers of one FIFO share it. Entries die with their last open end.
+static FIFOS: Mutex<BTreeMap<(u64, u64), Weak<Pipe>>> = Mutex::new(BTreeMap::new());
+
+/// Opens the FIFO identified by `key` for reading and/or writing, as fifo(7): without
+/// `nonblock`, a reader waits for a writer and a writer for a reader (`ERESTARTSYS` if
+/// a signal comes first); with it, a reader opens at once and a writer without a
+/// reader fails with `ENXIO`. `O_RDWR` never waits.
+pub fn open_fifo(
+    key: (u64, u64),
+    read: bool,
+    write: bool,
+    nonblock: bool,
+) -> Result<Arc<PipeEnd>, Errno> {
+    let pipe = {
+        let mut fifos = FIFOS.lock();
+        fifos.retain(|_, w| w.strong_count() > 0);
+        match fifos.get(&key).and_then(Weak::upgrade) {
+            Some(p) => p,
+            None => {
+                let p = Arc::new(Pipe {
+                    ino: key.1,
+                    state: Mutex::new(PipeState {
+                        buf: VecDeque::new(),
+                        capacity: PIPE_CAPACITY,
+                        readers: 0,
+                        writers: 0,
+                        read_opens: 0,
+                        write_opens: 0,
+                        waiters: WaitQueue::default(),
+                    }),
+                });
+                fifos.insert(key, Arc::downgrade(&p));
+                p
+            }
+        }
+    };
+    let mut st = pipe.state.lock();
+    if write && !read && nonblock && st.readers == 0 {
+        return Err(Errno::ENXIO);
+    }
+    // Counted now; dropping `end` (a signal while waiting) uncounts it.
+    let end = Arc::new(PipeEnd {
+        pipe: pipe.clone(),
+        read,
+        write,
+        nonblock: AtomicBool::new(nonblock),
+    });
+    if read {
+        st.readers += 1;
+        st.read_opens += 1;
+    }
+    if write {
+        st.writers += 1;
+        st.write_opens += 1;
+    }
+    st.waiters.wake_all();
+    if read == write || nonblock {
+        return Ok(end);
+    }
+    // Wait until the other side has opened (now or since we came).
+    let task = task::current().ok_or(Errno::EIO)?;
+    let seen = if read { st.write_opens } else { st.read_opens };
+    loop {
+        let other_now = if read { st.writers } else { st.readers };
+        let other_opens = if read { st.write_opens } else { st.read_opens };
+        if other_now > 0 || other_opens != seen {
+            return Ok(end);
+        }
+        task.prepare_block();
+        let waker: Arc<dyn PollWaker> = task.clone();
+        st.waiters.register(&waker);
+        drop(st);
+        // On a signal, dropping `end` undoes the counts.
+        PipeEnd::sleep(&task)?;
+        st = pipe.state.lock();
+    }
 }
 
 impl PipeEnd {
@@ -96,7 +184,8 @@ impl Drop for PipeEnd {
         let mut st = self.pipe.state.lock();
         if self.write {
             st.writers -= 1;
-        } else {
+        }
+        if self.read {
             st.readers -= 1;
         }
         st.waiters.wake_all();
@@ -105,7 +194,7 @@ impl Drop for PipeEnd {
 
 impl FileOps for PipeEnd {
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        if self.write {
+        if !self.read {
             return Err(Errno::EBADF);
         }
         let task = task::current().ok_or(Errno::EIO)?;
@@ -229,25 +318,24 @@ impl FileOps for PipeEnd {
 
     fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
         let mut st = self.pipe.state.lock();
-        let ready = if self.write {
-            let mut r = 0;
+        let mut ready = 0;
+        if self.write {
             if st.capacity.saturating_sub(st.buf.len()) >= PIPE_BUF {
-                r |= POLLOUT | POLLWRNORM;
+                ready |= POLLOUT | POLLWRNORM;
             }
             if st.readers == 0 {
-                r |= POLLERR;
+                ready |= POLLERR;
             }
-            r
-        } else {
-            let mut r = 0;
+        }
+        if self.read {
             if !st.buf.is_empty() {
-                r |= POLLIN | POLLRDNORM;
+                ready |= POLLIN | POLLRDNORM;
             }
-            if st.writers == 0 {
-                r |= POLLHUP;
+            // A FIFO nobody ever wrote to is not hung up (Linux: no writer yet).
+            if st.writers == 0 && st.write_opens > 0 {
+                ready |= POLLHUP;
             }
-            r
-        };
+        }
         if let Some(w) = waker {
             st.waiters.register(w);
         }

@@ -28,8 +28,9 @@ pub(super) fn prepare_write(inode: &InodeRef) -> Result<(), Errno> {
     }
 }
 
-/// The file operations of an opened inode.
-fn open_inode(inode: &InodeRef, path_only: bool) -> Result<Arc<dyn FileOps>, Errno> {
+/// The file operations of an opened inode; `flags` are the open flags (a FIFO's
+/// access mode and `O_NONBLOCK` decide how it opens).
+fn open_inode(inode: &InodeRef, path_only: bool, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
     if path_only {
         return Ok(InodeFile::new(inode.clone()));
     }
@@ -41,8 +42,23 @@ fn open_inode(inode: &InodeRef, path_only: bool) -> Result<Arc<dyn FileOps>, Err
             let attr = inode.attr()?;
             crate::devices::open(attr.rdev, attr.to_stat())
         }
-        // FIFOs arrive with pipes; opening a socket inode is ENXIO in Linux too.
-        FileType::Fifo | FileType::BlockDevice | FileType::Socket => Err(Errno::ENXIO),
+        FileType::Fifo => {
+            let st = inode.attr()?.to_stat();
+            let (read, write) = match flags & O_ACCMODE {
+                O_RDONLY => (true, false),
+                O_WRONLY => (false, true),
+                _ => (true, true),
+            };
+            let end = crate::pipe::open_fifo(
+                (st.st_dev, st.st_ino),
+                read,
+                write,
+                flags & O_NONBLOCK != 0,
+            )?;
+            Ok(end)
+        }
+        // Opening a socket inode is ENXIO in Linux too.
+        FileType::BlockDevice | FileType::Socket => Err(Errno::ENXIO),
     }
 }
 
@@ -130,7 +146,7 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
             })?;
         }
     }
-    let ops = open_inode(&inode, path_only)?;
+    let ops = open_inode(&inode, path_only, flags)?;
     let kept = if path_only {
         flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     } else {
