@@ -21,6 +21,8 @@ pub const EPOLLET: u32 = 1 << 31;
 pub const EPOLLONESHOT: u32 = 1 << 30;
 /// `EPOLLEXCLUSIVE` (accepted; every waiter is woken).
 pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
+/// Deepest nesting of epoll instances (Linux's `EP_MAX_NESTS`).
+const EP_MAX_NESTS: usize = 4;
 /// `EPOLLWAKEUP` (accepted, ignored: no suspend).
 pub const EPOLLWAKEUP: u32 = 1 << 29;
 
@@ -87,13 +89,42 @@ impl Epoll {
         Ok(())
     }
 
-    /// `EPOLL_CTL_MOD`.
+    /// Whether watching `file` from `self` would close a loop of epolls, or nest them
+    /// deeper than Linux's limit of 5 (`EPOLL_CTL_ADD` fails with `ELOOP`). Takes one
+    /// instance's lock at a time.
+    pub fn would_loop(&self, file: &OpenFile) -> bool {
+        fn walk(me: *const Epoll, file: &OpenFile, depth: usize) -> bool {
+            let Some(ep) = file
+                .ops
+                .as_epoll_any()
+                .and_then(|a| a.downcast_ref::<Epoll>())
+            else {
+                return false;
+            };
+            if std::ptr::eq(ep, me) || depth >= EP_MAX_NESTS {
+                return true;
+            }
+            let watched: Vec<Arc<OpenFile>> = ep
+                .interests
+                .lock()
+                .values()
+                .filter_map(|i| i.file.upgrade())
+                .collect();
+            watched.iter().any(|f| walk(me, f, depth + 1))
+        }
+        walk(self, file, 0)
+    }
+
+    /// `EPOLL_CTL_MOD`: `EINVAL` for an entry added with `EPOLLEXCLUSIVE`.
     pub fn modify(&self, fd: i32, events: u32, data: u64) -> Result<(), Errno> {
         let mut list = self.interests.lock();
         let i = list
             .get_mut(&fd)
             .filter(|i| i.file.strong_count() > 0)
             .ok_or(Errno::ENOENT)?;
+        if i.events & EPOLLEXCLUSIVE != 0 {
+            return Err(Errno::EINVAL);
+        }
         i.events = events;
         i.data = data;
         i.edge.wake();
@@ -121,7 +152,7 @@ impl Epoll {
             };
             let ready = file.ops.readiness(waker)
                 & (i.events | POLLERR | POLLHUP)
-                & !(EPOLLET | EPOLLONESHOT);
+                & !(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE);
             if i.events & EPOLLET != 0 {
                 // Always registered, so that no change goes unseen while not ready.
                 let edge: Arc<dyn PollWaker> = i.edge.clone();

@@ -47,8 +47,28 @@ impl DirSource for FdDir {
         let target = node::generate(move || {
             let task = subject.task()?;
             let file = task.files.get(fd).map_err(|_| Errno::ENOENT)?;
-            Ok(file.path.as_bytes().to_vec())
+            Ok(link_target(&file))
         });
         Ok(node::link(path, perm, self.subject.owner(), target))
     }
+}
+
+/// What `/proc/[pid]/fd/N` reads as: the file's path, with ` (deleted)` once its name
+/// is gone; `pipe:[INO]` for a pipe (anonymous files have no path), as Linux's
+/// `d_path`.
+fn link_target(file: &veil_vfs::OpenFile) -> Vec<u8> {
+    if file.location.is_none() && file.path == "pipe" {
+        if let Ok(st) = file.ops.stat() {
+            return format!("pipe:[{}]", st.st_ino).into_bytes();
+        }
+    }
+    let mut target = file.path.as_bytes().to_vec();
+    if file
+        .location
+        .as_ref()
+        .is_some_and(|l| l.dirent.is_deleted())
+    {
+        target.extend_from_slice(b" (deleted)");
+    }
+    target
 }

@@ -46,10 +46,11 @@ impl Region {
 
 /// The regions of a memory manager's VMAs.
 ///
-/// The sentry's VMAs are all private memory: a file mapping is a private copy made at
-/// `mmap` time and records no file, so every region is shown as anonymous (offset 0,
-/// device `00:00`, inode 0) with the VMA's label, if any. `Vma::offset` is an offset
-/// in the sentry's memory file and is deliberately not shown.
+/// A shared mapping (of a file, or shared anonymous memory) shows `s`, its file offset
+/// and its path. Private file mappings are copies made at `mmap` time that record no
+/// file, so they show as anonymous (offset 0, device `00:00`, inode 0) with the VMA's
+/// label, if any; so does the device and inode of every region, which the VMA does not
+/// keep. `Vma::offset` is an offset in the sentry's memory file and is never shown.
 pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
     vmas.iter()
         .map(|v| Region {
@@ -58,11 +59,14 @@ pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
             read: v.prot.read,
             write: v.prot.write,
             exec: v.prot.execute,
-            shared: false,
-            offset: 0,
+            shared: v.file.is_some(),
+            offset: v.file.as_ref().map_or(0, |f| f.offset),
             dev: (0, 0),
             inode: 0,
-            name: v.name.map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
+            name: match &v.file {
+                Some(f) => f.path.as_bytes().to_vec(),
+                None => v.name.map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
+            },
         })
         .collect()
 }

@@ -93,7 +93,10 @@ pub(super) fn epoll_ctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             if events & EPOLLEXCLUSIVE != 0 && events & EPOLLONESHOT != 0 {
                 return Err(Errno::EINVAL);
             }
-            ep.add(fd, &target, events & !(EPOLLEXCLUSIVE | EPOLLWAKEUP), data)?;
+            if ep.would_loop(&target) {
+                return Err(Errno::ELOOP);
+            }
+            ep.add(fd, &target, events & !EPOLLWAKEUP, data)?;
         }
         MOD => {
             let (events, data) = read_event()?;
