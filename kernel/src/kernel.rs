@@ -194,7 +194,15 @@ impl Kernel {
         let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
         let (path, argv, envp) = (path.to_vec(), argv.to_vec(), envp.to_vec());
         crate::run::spawn_with(task, move |task| {
-            match loader::load(&task.kernel, &task.mm(), &task.fs, &path, &argv, &envp) {
+            match loader::load(
+                &task.kernel,
+                &task.mm(),
+                &task.fs,
+                &path,
+                &path,
+                &argv,
+                &envp,
+            ) {
                 Ok(image) => {
                     *task.comm.lock() = crate::task::comm_of(&image.exe);
                     *task.tg.exe.lock() = image.exe;

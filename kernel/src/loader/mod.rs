@@ -39,16 +39,20 @@ const MAX_SCRIPT_DEPTH: usize = 4;
 /// Longest `#!` line Linux reads.
 const SCRIPT_LINE_MAX: usize = 256;
 
-/// Loads the program at `path` into `mm` (empty) with `argv` and `envp`.
+/// Loads the program at `path` into `mm` (empty) with `argv` and `envp`. `name` is the
+/// file name the caller gave (Linux's `bprm->filename`): a `#!` script's interpreter
+/// gets it as the script's path.
 pub fn load(
     kernel: &Arc<Kernel>,
     mm: &Arc<MemoryManager>,
     fs: &FsContext,
     path: &[u8],
+    name: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Image, LoadError> {
     let mut path = path.to_vec();
+    let mut name = name.to_vec();
     let mut argv = argv.to_vec();
     for _ in 0..=MAX_SCRIPT_DEPTH {
         let file = open_executable(kernel, fs, &path, true)?;
@@ -62,9 +66,10 @@ pub fn load(
             // argv becomes: interpreter [arg] script original-argv[1..].
             let mut new_argv = vec![interp.clone()];
             new_argv.extend(arg);
-            new_argv.push(path.clone());
+            new_argv.push(name);
             new_argv.extend(argv.iter().skip(1).cloned());
             argv = new_argv;
+            name = interp.clone();
             path = interp;
             continue;
         }

@@ -225,12 +225,22 @@ fn do_execve(
         Errno::ENOMEM
     })?;
     let mm = Arc::new(MemoryManager::new(aspace, task.kernel.memory.clone()));
-    let image = crate::loader::load(&task.kernel, &mm, &task.fs, &resolved, &argv, &envp).map_err(
-        |(e, why)| {
+    // The name a script's interpreter is given: the path as passed, or for execveat
+    // relative to a descriptor, /dev/fd/N[/path] as Linux.
+    let name = if dirfd == veil_abi::flags::at::AT_FDCWD || path.first() == Some(&b'/') {
+        path.clone()
+    } else if path.is_empty() {
+        format!("/dev/fd/{dirfd}").into_bytes()
+    } else {
+        let mut n = format!("/dev/fd/{dirfd}/").into_bytes();
+        n.extend_from_slice(&path);
+        n
+    };
+    let image = crate::loader::load(&task.kernel, &mm, &task.fs, &resolved, &name, &argv, &envp)
+        .map_err(|(e, why)| {
             tracing::debug!("execve {}: {why}", String::from_utf8_lossy(&resolved));
             e
-        },
-    )?;
+        })?;
     // The point of no return: end the other threads, take the new image.
     end_other_threads(task);
     task.replace_mm(mm);
