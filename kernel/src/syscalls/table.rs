@@ -48,7 +48,7 @@ use Support::*;
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
-const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; no O_DIRECT packets or splice yet";
+const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; no O_DIRECT packets yet";
 const OPEN_NOTE: &str = "O_TMPFILE is EOPNOTSUPP; FIFOs open as fifo(7) says (a reader waits for a writer and the reverse, O_RDWR never waits); sockets in the file system are ENXIO until sockets exist";
 
 syscall_table! {
@@ -225,7 +225,7 @@ syscall_table! {
     SYS_EXECVEAT => process::execveat, Partial("as execve");
     SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet); rusage is zero");
     SYS_WAITID => process::waitid, Partial("exited children only (no job control yet); P_PIDFD is EBADF until pidfds exist; rusage is zero");
-    SYS_SPLICE => transfer::splice, Partial("no pipes exist yet, so every splice is between files: EINVAL, as Linux");
+    SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.

@@ -1,4 +1,4 @@
-//! Copies between files inside the sentry: sendfile and copy_file_range.
+//! Copies between files inside the sentry: sendfile, copy_file_range and splice.
 
 use veil_abi::flags::mode::{S_IFMT, S_IFREG};
 use veil_abi::flags::open::O_APPEND;
@@ -13,13 +13,15 @@ const CHUNK: usize = 1 << 20;
 const MAX_RW_COUNT: u64 = 0x7fff_f000;
 
 /// Reads at `offset` (or the position) from `input` and writes to `output` at `out_off`
-/// (or its position), up to `count` bytes; returns bytes moved.
+/// (or its position), up to `count` bytes; returns bytes moved. With `once`, stops
+/// after one read (a pipe gives what it has; reading again would wait).
 fn pump(
     input: &OpenFile,
     mut in_off: Option<u64>,
     output: &OpenFile,
     mut out_off: Option<u64>,
     count: u64,
+    once: bool,
 ) -> Result<(u64, Option<u64>, Option<u64>), Errno> {
     let mut buf = vec![0u8; (count as usize).min(CHUNK)];
     let mut done = 0u64;
@@ -55,6 +57,9 @@ fn pump(
             }
             break;
         }
+        if once {
+            break;
+        }
     }
     Ok((done, in_off, out_off))
 }
@@ -78,7 +83,7 @@ pub(super) fn sendfile(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::EBADF);
     }
     let in_off = read_offset(sc, a[2])?;
-    let (done, new_off, _) = pump(&input, in_off, &output, None, a[3].min(MAX_RW_COUNT))?;
+    let (done, new_off, _) = pump(&input, in_off, &output, None, a[3].min(MAX_RW_COUNT), false)?;
     if let Some(o) = new_off {
         sc.task.mm().write_obj(a[2], &(o as i64))?;
     }
@@ -114,7 +119,7 @@ pub(super) fn copy_file_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
             return Err(Errno::EINVAL);
         }
     }
-    let (done, ni, no) = pump(&input, in_off, &output, out_off, len)?;
+    let (done, ni, no) = pump(&input, in_off, &output, out_off, len, false)?;
     if let Some(o) = ni {
         sc.task.mm().write_obj(a[1], &(o as i64))?;
     }
@@ -124,10 +129,19 @@ pub(super) fn copy_file_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
     Ok(done)
 }
 
-/// `splice(fd_in, off_in, fd_out, off_out, len, flags)`: one end must be a pipe, and
-/// the sandbox has no pipes yet, so every call that gets past the descriptor and flag
-/// checks is `EINVAL`, as Linux answers for two files.
+fn is_pipe(file: &OpenFile) -> bool {
+    file.ops
+        .stat()
+        .is_ok_and(|st| st.st_mode & S_IFMT == veil_abi::flags::mode::S_IFIFO)
+}
+
+/// `splice(fd_in, off_in, fd_out, off_out, len, flags)`: moves data between a pipe and
+/// another file (or two pipes) through the sentry. An offset for a pipe end is
+/// `ESPIPE`; two non-pipes `EINVAL`; with `SPLICE_F_NONBLOCK` an empty input pipe or a
+/// full output pipe is `EAGAIN`. From a pipe, one call moves what the pipe holds.
 pub(super) fn splice(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT};
+    const SPLICE_F_NONBLOCK: u64 = 2;
     const SPLICE_F_ALL: u64 = 0xf; // MOVE | NONBLOCK | MORE | GIFT
     let input = sc.task.files.get(fd_arg(a[0]))?;
     let output = sc.task.files.get(fd_arg(a[2]))?;
@@ -137,5 +151,43 @@ pub(super) fn splice(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if a[5] & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }
-    Err(Errno::EINVAL)
+    let (in_pipe, out_pipe) = (is_pipe(&input), is_pipe(&output));
+    if !in_pipe && !out_pipe {
+        return Err(Errno::EINVAL);
+    }
+    if (in_pipe && a[1] != 0) || (out_pipe && a[3] != 0) {
+        return Err(Errno::ESPIPE);
+    }
+    if !out_pipe && output.flags() & O_APPEND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let in_off = if in_pipe {
+        None
+    } else {
+        read_offset(sc, a[1])?
+    };
+    let out_off = if out_pipe {
+        None
+    } else {
+        read_offset(sc, a[3])?
+    };
+    let len = a[4].min(MAX_RW_COUNT);
+    if len == 0 {
+        return Ok(0);
+    }
+    let nonblock = a[5] & SPLICE_F_NONBLOCK != 0;
+    if nonblock
+        && ((in_pipe && input.ops.readiness(None) & (POLLIN | POLLHUP) == 0)
+            || (out_pipe && output.ops.readiness(None) & (POLLOUT | POLLERR) == 0))
+    {
+        return Err(Errno::EAGAIN);
+    }
+    let (done, ni, no) = pump(&input, in_off, &output, out_off, len, in_pipe)?;
+    if let Some(o) = ni {
+        sc.task.mm().write_obj(a[1], &(o as i64))?;
+    }
+    if let Some(o) = no {
+        sc.task.mm().write_obj(a[3], &(o as i64))?;
+    }
+    Ok(done)
 }
