@@ -104,7 +104,10 @@ impl ThreadGroup {
             children: Mutex::new(Vec::new()),
             exit_signal,
             pdeath_signal: std::sync::atomic::AtomicU32::new(0),
-            dumpable: std::sync::atomic::AtomicBool::new(true),
+            // PR_SET_DUMPABLE is inherited by fork (reset by execve).
+            dumpable: std::sync::atomic::AtomicBool::new(
+                parent.is_none_or(|p| p.dumpable.load(std::sync::atomic::Ordering::SeqCst)),
+            ),
             did_exec: std::sync::atomic::AtomicBool::new(false),
             no_new_privs: std::sync::atomic::AtomicBool::new(
                 parent.is_some_and(|p| p.no_new_privs.load(std::sync::atomic::Ordering::SeqCst)),

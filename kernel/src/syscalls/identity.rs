@@ -55,8 +55,8 @@ fn process(sc: &SyscallCtx<'_>, pid: i32) -> Result<Arc<ThreadGroup>, Errno> {
         p => sc
             .task
             .kernel
+            // A zombie keeps its process group until it is reaped.
             .thread_group(p)
-            .filter(|tg| tg.exit_status().is_none())
             .ok_or(Errno::ESRCH),
     }
 }

@@ -247,6 +247,8 @@ fn do_execve(
     task.files.close_on_exec();
     task.set_creds(std::sync::Arc::new(task.creds().after_exec()));
     task.tg.did_exec.store(true, Ordering::SeqCst);
+    // execve of an ordinary program makes the process dumpable again.
+    task.tg.dumpable.store(true, Ordering::SeqCst);
     {
         let mut actions = task.tg.actions.lock();
         for a in actions.iter_mut() {

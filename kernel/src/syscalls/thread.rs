@@ -92,6 +92,8 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
         parent.mask(),
     );
     child.set_creds(parent.creds());
+    // A new thread starts with its creator's name.
+    *child.comm.lock() = parent.comm.lock().clone();
     if f & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid.store(req.child_tid, Ordering::SeqCst);
     }

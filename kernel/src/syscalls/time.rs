@@ -132,7 +132,8 @@ pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         | CLOCK_BOOTTIME
         | CLOCK_TAI
         | CLOCK_PROCESS_CPUTIME_ID => {}
-        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
+        // Linux 6.x: sleeping on the calling thread's CPU clock is not supported.
+        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
         _ => {
             return Err(if host_clock(id).is_ok() {
                 Errno::EOPNOTSUPP
