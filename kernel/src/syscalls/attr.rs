@@ -283,7 +283,12 @@ pub(super) fn ftruncate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if !file.writable() {
         return Err(Errno::EINVAL);
     }
-    truncate_inode(&inode_of(&file)?, a[1] as i64)
+    // Only regular files have a length to set (a pipe, a terminal: EINVAL).
+    let inode = inode_of(&file).map_err(|_| Errno::EINVAL)?;
+    if inode.kind() != FileType::Regular {
+        return Err(Errno::EINVAL);
+    }
+    truncate_inode(&inode, a[1] as i64)
 }
 
 /// `fallocate(fd, mode, offset, len)`: mode 0, `FALLOC_FL_KEEP_SIZE`, and
@@ -307,6 +312,12 @@ pub(super) fn fallocate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     if !file.writable() {
         return Err(Errno::EBADF);
+    }
+    let is_pipe = file.ops.stat().is_ok_and(|st| {
+        st.st_mode & veil_abi::flags::mode::S_IFMT == veil_abi::flags::mode::S_IFIFO
+    });
+    if is_pipe {
+        return Err(Errno::ESPIPE);
     }
     let inode = inode_of(&file).map_err(|_| Errno::ENODEV)?;
     match inode.kind() {

@@ -70,6 +70,10 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     if flags & O_TMPFILE == O_TMPFILE {
         return Err(Errno::EOPNOTSUPP);
     }
+    // Linux 6.4 and later refuse the ambiguous pair.
+    if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
+        return Err(Errno::EINVAL);
+    }
     let path_only = flags & O_PATH != 0;
     let creds = Creds::current();
     let walk = WalkFlags {
@@ -132,12 +136,18 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     }
     if !created && !path_only {
         let attr = inode.attr()?;
-        let want = if readable { MAY_READ } else { 0 } | if writable { MAY_WRITE } else { 0 };
+        // O_TRUNC needs write permission even with O_RDONLY (and truncates then).
+        let want = if readable { MAY_READ } else { 0 }
+            | if writable || flags & O_TRUNC != 0 {
+                MAY_WRITE
+            } else {
+                0
+            };
         if !perm::may_access(&attr, &creds, want) {
             return Err(Errno::EACCES);
         }
     }
-    if writable && kind == FileType::Regular {
+    if (writable || flags & O_TRUNC != 0) && kind == FileType::Regular && !path_only {
         prepare_write(&inode)?;
         if flags & O_TRUNC != 0 && !created {
             inode.set_attr(&SetAttr {
@@ -155,7 +165,8 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     let shown = String::from_utf8_lossy(&display(sc, &at)).into_owned();
     let file = OpenFile::at(
         ops,
-        kept & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
+        // O_CLOEXEC belongs to the descriptor, not the description (F_GETFL omits it).
+        kept & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
         at,
         shown,
     );
@@ -276,6 +287,14 @@ pub(super) fn getdents64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let file = sc.task.files.get(fd_arg(a[0]))?;
     if file.is_path_only() {
         return Err(Errno::EBADF);
+    }
+    // A removed directory has no entries left to read, not even . and ..
+    if file
+        .location
+        .as_ref()
+        .is_some_and(|l| l.dirent.is_deleted())
+    {
+        return Err(Errno::ENOENT);
     }
     let count = (a[2] as u32) as usize;
     let mut pos = file.dir_pos.lock();

@@ -21,7 +21,9 @@ pub(super) fn sync(_: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
 
 /// `syncfs(fd)`.
 pub(super) fn syncfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    sc.task.files.get(fd_arg(a[0]))?;
+    if sc.task.files.get(fd_arg(a[0]))?.is_path_only() {
+        return Err(Errno::EBADF);
+    }
     Ok(0)
 }
 

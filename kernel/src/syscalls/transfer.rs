@@ -82,6 +82,9 @@ pub(super) fn sendfile(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if !input.readable() || !output.writable() {
         return Err(Errno::EBADF);
     }
+    if output.flags() & O_APPEND != 0 {
+        return Err(Errno::EINVAL);
+    }
     let in_off = read_offset(sc, a[2])?;
     let (done, new_off, _) = pump(&input, in_off, &output, None, a[3].min(MAX_RW_COUNT), false)?;
     if let Some(o) = new_off {
