@@ -206,7 +206,9 @@ impl ThreadGroup {
     /// woken; this process's children are handed to the sandbox's init (pid 1).
     fn notify_parent_and_reparent(&self) {
         if let Some(parent) = self.parent() {
-            if self.exit_signal != 0 {
+            // An exit signal that is no signal (legacy clone takes any CSIGNAL byte) is
+            // not sent, as Linux's valid_signal check.
+            if self.exit_signal != 0 && self.exit_signal <= veil_abi::flags::signal::SIGRTMAX {
                 let (code, status) = match self.exit_status() {
                     Some(ExitStatus::Signaled(sig)) => (CLD_KILLED, sig),
                     Some(ExitStatus::Exited(code)) => (CLD_EXITED, code & 0xff),

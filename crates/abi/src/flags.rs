@@ -216,9 +216,14 @@ pub mod signal {
     pub const SA_NODEFER: u64 = 0x4000_0000;
     pub const SA_RESETHAND: u64 = 0x8000_0000;
 
-    /// The bit of signal `sig` in a 64-bit signal set.
+    /// The bit of signal `sig` in a 64-bit signal set; 0 if `sig` is not 1..=64.
     pub const fn bit(sig: u32) -> u64 {
-        1u64 << (sig - 1)
+        // 0 for a number that is no signal (0, above 64): callers validate, but a
+        // guest-chosen number must never overflow the shift.
+        match 1u64.checked_shl(sig.wrapping_sub(1)) {
+            Some(b) => b,
+            None => 0,
+        }
     }
 
     /// Signals that can be neither caught, blocked nor ignored.
