@@ -201,6 +201,28 @@ TEST(clone, newns_with_fs_is_einval) {
     CHECK_EQ(errno, EINVAL);
 }
 
+TEST(clone, exit_signal_above_64_is_accepted_and_never_sent) {
+    /* Legacy clone takes any CSIGNAL byte; at exit an invalid signal is not sent. */
+    sigset_t all, pending;
+    sigfillset(&all);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &all, 0));
+    pid_t pid = CHECK_OK(syscall(SYS_clone, 65, 0, 0, 0, 0));
+    if (pid == 0)
+        _exit(3);
+    int st;
+    CHECK_EQ(CHECK_OK(waitpid(pid, &st, __WALL)), pid);
+    CHECK(WIFEXITED(st));
+    CHECK_EQ(WEXITSTATUS(st), 3);
+    pid = CHECK_OK(syscall(SYS_clone, 255, 0, 0, 0, 0));
+    if (pid == 0)
+        _exit(4);
+    CHECK_EQ(CHECK_OK(waitpid(pid, &st, __WALL)), pid);
+    CHECK_EQ(WEXITSTATUS(st), 4);
+    CHECK_OK(sigpending(&pending));
+    for (int sig = 1; sig < 65; sig++)
+        CHECK_MSG(!sigismember(&pending, sig), "signal %d pending", sig);
+}
+
 TEST(clone, files_shares_the_descriptor_table) {
     int fd = CHECK_OK(dup(0));
     pid_t pid = CHECK_OK(syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0));
