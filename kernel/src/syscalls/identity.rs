@@ -108,7 +108,8 @@ pub(super) fn setpgid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         me.children
             .lock()
             .iter()
-            .find(|c| c.tgid == pid && c.exit_status().is_none())
+            // A child that has exited but is not reaped yet still counts, as Linux.
+            .find(|c| c.tgid == pid)
             .cloned()
             .ok_or(Errno::ESRCH)?
     };
