@@ -187,7 +187,7 @@ pub fn is_ignored(actions: &[SigAction], signo: u32, blocked: u64) -> bool {
     if signo == SIGKILL || signo == SIGSTOP || blocked & bit(signo) != 0 {
         return false;
     }
-    let Some(action) = actions.get(signo as usize - 1) else {
+    let Some(action) = (signo as usize).checked_sub(1).and_then(|i| actions.get(i)) else {
         return false;
     };
     match action.handler {

@@ -186,6 +186,16 @@ impl Task {
         }
     }
 
+    /// Blocks until the task is interrupted (a signal to deliver, or an exit); wake-ups
+    /// (`Task::wake`) do not end it. `pause`, `rt_sigsuspend`, and waits that can only
+    /// end by a signal use it.
+    pub fn block_until_interrupted(&self) {
+        self.prepare_block();
+        while self.block(None) != BlockResult::Interrupted {
+            self.prepare_block();
+        }
+    }
+
     /// Sleeps until `deadline` unless interrupted first.
     pub fn sleep_until(&self, deadline: Instant) -> BlockResult {
         self.prepare_block();

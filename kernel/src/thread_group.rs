@@ -8,9 +8,9 @@ use veil_abi::structs::{Rlimit, SigAction};
 use crate::signal::{SigInfo, SigQueue};
 
 /// `si_code` of a `SIGCHLD` for a child that exited.
-const CLD_EXITED: i32 = 1;
+pub const CLD_EXITED: i32 = 1;
 /// `si_code` of a `SIGCHLD` for a child a signal killed.
-const CLD_KILLED: i32 = 2;
+pub const CLD_KILLED: i32 = 2;
 use crate::task::Task;
 
 /// How a process ended.

@@ -461,10 +461,7 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         // ECHILD if there is no such child; else nothing to report until a signal.
         wait_for_child(sc, which, options | WNOHANG, true)?;
         if options & WNOHANG == 0 {
-            sc.task.prepare_block();
-            while sc.task.block(None) != BlockResult::Interrupted {
-                sc.task.prepare_block();
-            }
+            sc.task.block_until_interrupted();
             return Err(ERESTARTSYS);
         }
         None
@@ -473,6 +470,7 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         let info = match &found {
             None => [0u8; 128],
             Some((child, status)) => {
+                use crate::thread_group::{CLD_EXITED, CLD_KILLED};
                 let (code, value) = match *status {
                     ExitStatus::Exited(c) => (CLD_EXITED, c & 0xff),
                     ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
@@ -495,7 +493,3 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
-
-/// `si_code` values of a child's `SIGCHLD`.
-const CLD_EXITED: i32 = 1;
-const CLD_KILLED: i32 = 2;

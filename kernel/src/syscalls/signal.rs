@@ -90,16 +90,8 @@ pub(super) fn rt_sigprocmask(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult 
 
 /// `pause()`: waits until a signal runs a handler (then `EINTR`) or ends the process.
 pub(super) fn pause(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    wait_for_interrupt(sc);
+    sc.task.block_until_interrupted();
     Err(signal::ERESTARTNOHAND)
-}
-
-/// Blocks the caller until it is interrupted (a signal to deliver, or an exit).
-fn wait_for_interrupt(sc: &SyscallCtx<'_>) {
-    sc.task.prepare_block();
-    while sc.task.block(None) != crate::task::BlockResult::Interrupted {
-        sc.task.prepare_block();
-    }
 }
 
 /// `rt_sigsuspend(mask, sigsetsize)`: waits with `mask` in place until a signal runs a
@@ -112,7 +104,7 @@ pub(super) fn rt_sigsuspend(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let mask: u64 = sc.task.mm().read_obj(a[0])?;
     let old = sc.task.set_mask(mask);
     // Only an interrupt ends the wait; `prepare_block` leaves the attention flag alone.
-    wait_for_interrupt(sc);
+    sc.task.block_until_interrupted();
     *sc.task.saved_mask.lock() = Some(old);
     Err(signal::ERESTARTNOHAND)
 }
