@@ -61,6 +61,11 @@ pub fn run_case(
         .stdout(out)
         .stderr(err)
         .process_group(0);
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // close_range, which is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(close_inherited_fds);
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -98,6 +103,27 @@ pub fn run_case(
         }
         Err(e) => Outcome::Fail(format!("waiting: {e}")),
     }
+}
+
+/// Closes every descriptor above stderr that the runner inherited from whoever started
+/// it (a CI harness may leave some open), so a case sees the same descriptor table
+/// natively as under a sandbox, which gives its guest only 0, 1 and 2.
+fn close_inherited_fds() -> std::io::Result<()> {
+    // The range is marked close-on-exec rather than closed: std's pipe that reports a
+    // failed exec back to the parent must stay open until the exec itself.
+    // SAFETY: close_range takes no pointers and changes only this child's table.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The first non-empty line of the log (the failed check), cut to 300 bytes.
