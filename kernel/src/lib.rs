@@ -12,6 +12,7 @@
 //! descriptors in `veil-vfs`.
 #![forbid(unsafe_code)]
 
+pub mod cputime;
 pub mod creds;
 pub mod devices;
 pub mod epoll;

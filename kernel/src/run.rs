@@ -78,7 +78,10 @@ impl Runner {
                 task.tg.begin_exit(status);
                 break;
             }
-            match self.ctx.switch(&aspace, &mut self.regs) {
+            task.clock.enter_user();
+            let stop = self.ctx.switch(&aspace, &mut self.regs);
+            task.clock.enter_sys();
+            match stop {
                 Ok(Stop::Syscall) => {
                     match syscalls::dispatch(&task, &mut self.regs, self.ctx.as_mut(), &aspace) {
                         None => {}
@@ -93,6 +96,7 @@ impl Runner {
                     }
                 }
                 Ok(Stop::Fault { addr, cause, .. }) => {
+                    task.clock.count_fault();
                     if let Err(sig) = task.mm().handle_fault(addr, cause) {
                         signal::force(&task, SigInfo::kernel(sig.signo, sig.code, addr));
                     }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 use veil_platform::Interrupter;
 
+use crate::cputime::TaskClock;
 use crate::creds::Credentials;
 use crate::fd_table::FdTable;
 use crate::fs_context::FsContext;
@@ -75,6 +76,8 @@ pub struct Task {
     /// User and group ids and capabilities (per thread, as in Linux; glibc keeps a
     /// process's threads in step).
     creds: Mutex<Arc<Credentials>>,
+    /// CPU time: the run loop and [`Task::block`] mark the changes of state.
+    pub clock: TaskClock,
     block: Mutex<BlockState>,
     block_cv: Condvar,
     interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
@@ -112,6 +115,7 @@ impl Task {
                 nix::unistd::geteuid().as_raw(),
                 nix::unistd::getegid().as_raw(),
             ))),
+            clock: TaskClock::default(),
             block: Mutex::new(BlockState::default()),
             block_cv: Condvar::new(),
             interrupter: Mutex::new(None),
@@ -162,8 +166,18 @@ impl Task {
         self.block_cv.notify_all();
     }
 
-    /// Blocks until woken, interrupted or `deadline`.
+    /// Blocks until woken, interrupted or `deadline`. The time blocked counts as
+    /// neither user nor system time.
+    ///
+    /// Precondition: called by the task's own sentry thread.
     pub fn block(&self, deadline: Option<Instant>) -> BlockResult {
+        self.clock.enter_blocked();
+        let result = self.block_inner(deadline);
+        self.clock.enter_sys();
+        result
+    }
+
+    fn block_inner(&self, deadline: Option<Instant>) -> BlockResult {
         let mut st = self.block.lock();
         loop {
             if st.woken {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use veil_abi::structs::{Rlimit, SigAction};
 
+use crate::cputime::CpuTimes;
 use crate::signal::{SigInfo, SigQueue};
 
 /// `si_code` of a `SIGCHLD` for a child that exited.
@@ -76,6 +77,11 @@ pub struct ThreadGroup {
     pub rlimits: Mutex<[Rlimit; 16]>,
     /// Process-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// CPU time of the threads that have ended (and the process's peak memory).
+    ended_threads_times: Mutex<CpuTimes>,
+    /// CPU time of the children reaped by `wait` and of their reaped descendants
+    /// (`RUSAGE_CHILDREN`, `tms_cutime`).
+    pub children_times: Mutex<CpuTimes>,
     state: Mutex<TgState>,
     /// Notified when the last task leaves.
     done: parking_lot::Condvar,
@@ -123,6 +129,8 @@ impl ThreadGroup {
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
             pending: Mutex::new(SigQueue::default()),
+            ended_threads_times: Mutex::new(CpuTimes::default()),
+            children_times: Mutex::new(CpuTimes::default()),
             state: Mutex::new(TgState {
                 tasks: Vec::new(),
                 exit: None,
@@ -147,6 +155,11 @@ impl ThreadGroup {
     pub fn remove_task(&self, tid: i32, status_if_last: ExitStatus) {
         let ended = {
             let mut st = self.state.lock();
+            if let Some(task) = st.tasks.iter().find(|t| t.tid == tid) {
+                let mut times = task.clock.sample();
+                times.max_rss = task.mm().mapped_bytes();
+                *self.ended_threads_times.lock() += times;
+            }
             st.tasks.retain(|t| t.tid != tid);
             if st.tasks.is_empty() {
                 crate::syscalls::release_all_process_locks(self.tgid);
@@ -160,6 +173,36 @@ impl ThreadGroup {
         if ended {
             self.notify_parent_and_reparent();
         }
+    }
+
+    /// The CPU time of the process: its ended threads and its live ones
+    /// (`RUSAGE_SELF`). `max_rss` is the peak of what the process mapped.
+    pub fn self_times(&self) -> CpuTimes {
+        let tasks = self.tasks();
+        let mut times = *self.ended_threads_times.lock();
+        for t in &tasks {
+            times += t.clock.sample();
+        }
+        if let Some(t) = tasks.first() {
+            times.max_rss = times.max_rss.max(t.mm().mapped_bytes());
+        }
+        let mut ended = self.ended_threads_times.lock();
+        ended.max_rss = ended.max_rss.max(times.max_rss);
+        times
+    }
+
+    /// The CPU time `wait4` reports for this (ended) process: its own and its reaped
+    /// descendants'.
+    pub fn total_times(&self) -> CpuTimes {
+        let mut t = self.self_times();
+        t += *self.children_times.lock();
+        t
+    }
+
+    /// Adds the times of `child`, just reaped, to this process's children's times.
+    pub fn account_reaped(&self, child: &ThreadGroup) {
+        let t = child.total_times();
+        *self.children_times.lock() += t;
     }
 
     /// The parent process's pid.

@@ -692,6 +692,17 @@ impl MemoryManager {
     pub fn vmas(&self) -> Vec<Vma> {
         self.state.lock().vmas.values().cloned().collect()
     }
+
+    /// Bytes mapped in all VMAs (what the sentry reports as resident: it does not
+    /// track which pages are).
+    pub fn mapped_bytes(&self) -> u64 {
+        self.state
+            .lock()
+            .vmas
+            .values()
+            .map(|v| v.end - v.start)
+            .sum()
+    }
 }
 
 impl Drop for MemoryManager {

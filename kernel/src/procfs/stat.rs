@@ -4,13 +4,10 @@ use std::io::Write as _;
 
 use veil_abi::Errno;
 
+use crate::cputime::ticks;
+
 use super::maps::{pages, regions_of, Region, VmStats};
 use super::subject::{dispositions, run_state, RunState, Subject};
-
-/// The process group and session every process is reported in. The sentry has no
-/// process groups or sessions yet; a container's processes usually belong to the
-/// session its init (pid 1) leads.
-pub const SANDBOX_SESSION: i32 = 1;
 
 /// `RLIMIT_RSS`.
 const RLIMIT_RSS: usize = 5;
@@ -20,7 +17,7 @@ const SIGCHLD: i32 = 17;
 
 /// The fields of `stat` the sentry knows, as plain data; every other field is 0.
 ///
-/// Not tracked, so 0: flags, page-fault counts, CPU times (`utime`, `stime`...),
+/// Not tracked, so 0: flags, major faults,
 /// `starttime` (every process appears to have started at boot), `startcode`,
 /// `endcode`, `startstack`, `start_data`, `end_data`, `wchan`, the CPU last run on,
 /// the scheduling policy and the exit code.
@@ -38,6 +35,11 @@ pub struct StatInfo {
     pub pgrp: i32,
     /// (6) Session.
     pub session: i32,
+    /// (10) Minor faults, (14, 15) user and system time, (16, 17) reaped children's
+    /// user and system time: of the thread in a thread's file, else of the process.
+    pub times: crate::cputime::CpuTimes,
+    /// (16, 17) as `times`.
+    pub children_times: crate::cputime::CpuTimes,
     /// (20) Threads in the process.
     pub num_threads: usize,
     /// (23) Virtual size in bytes.
@@ -74,14 +76,21 @@ pub fn format_stat(s: &StatInfo) -> Vec<u8> {
     let mut o = Vec::with_capacity(384);
     let _ = write!(o, "{} (", s.pid);
     o.extend_from_slice(&s.comm);
-    // 3 state .. 8 tpgid (-1: no controlling terminal), 9 flags .. 17 cstime.
+    // 3 state .. 8 tpgid (-1: no controlling terminal), 9 flags, 10 minflt,
+    // 11 cminflt, 12 majflt, 13 cmajflt, 14 utime .. 17 cstime.
     let _ = write!(
         o,
-        ") {} {} {} {} 0 -1 0 0 0 0 0 0 0 0 0",
+        ") {} {} {} {} 0 -1 0 {} {} 0 0 {} {} {} {}",
         s.state.letter(),
         s.ppid,
         s.pgrp,
-        s.session
+        s.session,
+        s.times.minor_faults,
+        s.children_times.minor_faults,
+        ticks(s.times.user),
+        ticks(s.times.sys),
+        ticks(s.children_times.user),
+        ticks(s.children_times.sys)
     );
     // 18 priority, 19 nice, 20 num_threads, 21 itrealvalue, 22 starttime, 23 vsize,
     // 24 rss, 25 rsslim, 26 startcode .. 30 kstkeip.
@@ -144,13 +153,20 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
     let signal = task.pending.lock().bits();
     let (sigignore, sigcatch) = dispositions(&*tg.actions.lock());
     let rsslim = tg.rlimits.lock()[RLIMIT_RSS].cur;
+    let children_times = *tg.children_times.lock();
     Ok(StatInfo {
         pid: task.tid,
         comm,
         state: run_state(&task),
         ppid: tg.ppid(),
-        pgrp: SANDBOX_SESSION,
-        session: SANDBOX_SESSION,
+        pgrp: tg.pgid.load(std::sync::atomic::Ordering::SeqCst),
+        session: tg.sid.load(std::sync::atomic::Ordering::SeqCst),
+        times: if subject.tid.is_some() {
+            task.clock.sample()
+        } else {
+            tg.self_times()
+        },
+        children_times,
         num_threads,
         vsize: vm.size,
         rss_pages: pages(vm.rss),

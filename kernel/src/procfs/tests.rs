@@ -257,6 +257,13 @@ fn sample_stat() -> StatInfo {
         ppid: 1,
         pgrp: 1,
         session: 1,
+        times: crate::cputime::CpuTimes {
+            user: std::time::Duration::from_millis(1230),
+            sys: std::time::Duration::from_millis(40),
+            minor_faults: 7,
+            ..Default::default()
+        },
+        children_times: crate::cputime::CpuTimes::default(),
         num_threads: 2,
         vsize: 8 << 20,
         rss_pages: 2048,
@@ -288,6 +295,10 @@ fn stat_has_52_fields_in_order() {
     assert_eq!(field(6), "1");
     assert_eq!(field(7), "0");
     assert_eq!(field(8), "-1");
+    assert_eq!(field(10), "7");
+    assert_eq!(field(14), "123");
+    assert_eq!(field(15), "4");
+    assert_eq!(field(16), "0");
     assert_eq!(field(18), "20");
     assert_eq!(field(19), "0");
     assert_eq!(field(20), "2");

@@ -18,6 +18,7 @@ mod poll;
 mod process;
 mod read_write;
 mod record_lock;
+mod rusage;
 mod signal;
 mod sigqueue;
 mod sync;

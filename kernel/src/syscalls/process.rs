@@ -372,7 +372,9 @@ fn wait_for_child(
                 if keep {
                     children[i].clone()
                 } else {
-                    children.remove(i)
+                    let child = children.remove(i);
+                    tg.account_reaped(&child);
+                    child
                 }
             })
         };
@@ -416,9 +418,8 @@ pub(super) fn wait4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         sc.task.mm().write_obj(status_addr, &wait_status(status))?;
     }
     if rusage != 0 {
-        sc.task
-            .mm()
-            .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
+        let ru = super::rusage::rusage_of(&child.total_times());
+        sc.task.mm().write_obj(rusage, &ru)?;
     }
     Ok(child.tgid as u64)
 }
@@ -487,9 +488,12 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         sc.task.mm().copy_out(infop, &info)?;
     }
     if rusage != 0 {
-        sc.task
-            .mm()
-            .write_obj(rusage, &veil_abi::structs::Rusage::default())?;
+        let times = found
+            .as_ref()
+            .map(|(child, _)| child.total_times())
+            .unwrap_or_default();
+        let ru = super::rusage::rusage_of(&times);
+        sc.task.mm().write_obj(rusage, &ru)?;
     }
     Ok(0)
 }

@@ -5,8 +5,8 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, signal,
-    sigqueue, sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
+    attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, rusage,
+    signal, sigqueue, sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -45,6 +45,7 @@ macro_rules! syscall_table {
 
 use Support::*;
 
+const RUSAGE_NOTE: &str = "user time is time in guest code and system time time in the sentry on its behalf, measured at each trap (as gVisor); ru_maxrss is the peak mapped size, ru_minflt the faults the sentry resolved, ru_nvcsw the waits that blocked; the other counters are 0";
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
@@ -136,7 +137,9 @@ syscall_table! {
     SYS_CAPGET => creds::capget, Full;
     SYS_CAPSET => creds::capset, Partial("the caller's own sets only; no file capabilities on execve, so only root's execve rules apply");
     SYS_ARCH_PRCTL => misc::arch_prctl, Partial("ARCH_SET_FS/GET_FS/SET_GS/GET_GS, ARCH_GET_CPUID; ARCH_SET_CPUID returns ENODEV");
-    SYS_CLOCK_GETTIME => time::clock_gettime, Partial("CPU-time clocks measure the sentry thread, not guest user time");
+    SYS_CLOCK_GETTIME => time::clock_gettime, Full;
+    SYS_GETRUSAGE => rusage::getrusage, Partial(RUSAGE_NOTE);
+    SYS_TIMES => rusage::times, Full;
     SYS_CLOCK_GETRES => time::clock_getres, Full;
     SYS_GETTIMEOFDAY => time::gettimeofday, Full;
     SYS_TIME => time::time, Full;
@@ -223,8 +226,8 @@ syscall_table! {
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
     SYS_EXECVEAT => process::execveat, Partial("as execve");
-    SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet); rusage is zero");
-    SYS_WAITID => process::waitid, Partial("exited children only (no job control yet); P_PIDFD is EBADF until pidfds exist; rusage is zero");
+    SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet)");
+    SYS_WAITID => process::waitid, Partial("exited children only (no job control yet); P_PIDFD is EBADF until pidfds exist");
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
 }
 

@@ -7,6 +7,7 @@ use veil_abi::flags::clock::*;
 use veil_abi::structs::{Timespec, Timeval, Timezone};
 use veil_abi::Errno;
 
+use super::rusage::{cpu_clock, cpu_clock_read, CpuClockTarget};
 use super::{SysResult, SyscallCtx};
 use crate::task::BlockResult;
 
@@ -29,7 +30,30 @@ fn host_clock(id: i32) -> Result<ClockId, Errno> {
     })
 }
 
+fn duration_timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: d.as_secs() as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}
+
+/// What clock `id` reads for `task`: a CPU-time clock from the sentry's accounting,
+/// any other from the host.
+fn now_for(task: &std::sync::Arc<crate::task::Task>, id: i32) -> Result<Timespec, Errno> {
+    match cpu_clock(task, id) {
+        Some(clock) => {
+            let (target, kind) = clock?;
+            Ok(duration_timespec(cpu_clock_read(&target, kind)))
+        }
+        None => now(id),
+    }
+}
+
+/// What host clock `id` reads (not a CPU-time clock).
 fn now(id: i32) -> Result<Timespec, Errno> {
+    if id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID {
+        return Err(Errno::EINVAL);
+    }
     let ts = nix::time::clock_gettime(host_clock(id)?).map_err(|e| Errno(e as i32))?;
     Ok(Timespec {
         tv_sec: ts.tv_sec(),
@@ -55,18 +79,28 @@ pub(super) fn deadline_from_absolute(id: i32, ts: &Timespec) -> Result<Instant, 
 
 /// `clock_gettime(clockid, tp)`.
 pub(super) fn clock_gettime(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let ts = now(a[0] as i32)?;
+    let ts = now_for(sc.task, a[0] as i32)?;
     sc.task.mm().write_obj(a[1], &ts).map(|()| 0)
 }
 
-/// `clock_getres(clockid, res)`; a null `res` only validates the clock.
+/// `clock_getres(clockid, res)`; a null `res` only validates the clock. CPU-time
+/// clocks have a resolution of 1 ns, as Linux's.
 pub(super) fn clock_getres(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let res = nix::time::clock_getres(host_clock(a[0] as i32)?).map_err(|e| Errno(e as i32))?;
+    let id = a[0] as i32;
+    let ts = match cpu_clock(sc.task, id) {
+        Some(clock) => {
+            clock?;
+            duration_timespec(Duration::from_nanos(1))
+        }
+        None => {
+            let res = nix::time::clock_getres(host_clock(id)?).map_err(|e| Errno(e as i32))?;
+            Timespec {
+                tv_sec: res.tv_sec(),
+                tv_nsec: res.tv_nsec(),
+            }
+        }
+    };
     if a[1] != 0 {
-        let ts = Timespec {
-            tv_sec: res.tv_sec(),
-            tv_nsec: res.tv_nsec(),
-        };
         sc.task.mm().write_obj(a[1], &ts)?;
     }
     Ok(0)
@@ -127,13 +161,11 @@ pub(super) fn nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (id, flags) = (a[0] as i32, a[1] as u32);
     match id {
-        CLOCK_REALTIME
-        | CLOCK_MONOTONIC
-        | CLOCK_BOOTTIME
-        | CLOCK_TAI
-        | CLOCK_PROCESS_CPUTIME_ID => {}
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI => {}
         // Linux 6.x: sleeping on the calling thread's CPU clock is not supported.
         CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        CLOCK_PROCESS_CPUTIME_ID => {}
+        id if id < 0 => {}
         _ => {
             return Err(if host_clock(id).is_ok() {
                 Errno::EOPNOTSUPP
@@ -142,6 +174,22 @@ pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
             })
         }
     }
+    if let Some(clock) = cpu_clock(sc.task, id) {
+        let (target, kind) = clock?;
+        if matches!(target, CpuClockTarget::Thread(_)) {
+            // A thread's CPU clock, named by its number: Linux's posix_cpu_nsleep.
+            return Err(Errno::EINVAL);
+        }
+        let req: Timespec = sc.task.mm().read_obj(a[2])?;
+        let req = timespec_duration(&req)?;
+        let abs = flags & TIMER_ABSTIME != 0;
+        let until = if abs {
+            req
+        } else {
+            cpu_clock_read(&target, kind) + req
+        };
+        return cpu_sleep(sc, &target, kind, until, if abs { 0 } else { a[3] });
+    }
     let req: Timespec = sc.task.mm().read_obj(a[2])?;
     if flags & TIMER_ABSTIME != 0 {
         let deadline = deadline_from_absolute(id, &req)?;
@@ -149,5 +197,33 @@ pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
     } else {
         let d = timespec_duration(&req)?;
         sleep(sc, Instant::now() + d, a[3])
+    }
+}
+
+/// How often a sleep on a process's CPU clock looks at the clock.
+const CPU_SLEEP_TICK: Duration = Duration::from_millis(1);
+
+/// Sleeps until the CPU clock reads `until` (other threads must be running for it to
+/// advance); on interruption stores the CPU time left in `rem` (if given) and fails
+/// with `EINTR`.
+fn cpu_sleep(
+    sc: &SyscallCtx<'_>,
+    target: &CpuClockTarget,
+    kind: super::rusage::CpuClockKind,
+    until: Duration,
+    rem: u64,
+) -> SysResult {
+    loop {
+        let now = cpu_clock_read(target, kind);
+        if now >= until {
+            return Ok(0);
+        }
+        if sc.task.sleep_until(Instant::now() + CPU_SLEEP_TICK) == BlockResult::Interrupted {
+            if rem != 0 {
+                let left = until.saturating_sub(cpu_clock_read(target, kind));
+                sc.task.mm().write_obj(rem, &duration_timespec(left))?;
+            }
+            return Err(Errno::EINTR);
+        }
     }
 }
