@@ -136,6 +136,26 @@ impl TaskClock {
     }
 }
 
+/// Which time a CPU-time clock reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuClockKind {
+    /// User plus system time (Linux's `CPUCLOCK_PROF`, and `CPUCLOCK_SCHED`, which the
+    /// sentry cannot tell from it).
+    Total,
+    /// User time only (`CPUCLOCK_VIRT`).
+    User,
+}
+
+impl CpuTimes {
+    /// What a clock of `kind` reads from these times.
+    pub fn read(&self, kind: CpuClockKind) -> Duration {
+        match kind {
+            CpuClockKind::Total => self.total(),
+            CpuClockKind::User => self.user,
+        }
+    }
+}
+
 /// Clock ticks per second of `times` and `/proc/<pid>/stat` (`sysconf(_SC_CLK_TCK)`).
 pub const CLOCK_TICKS_PER_SEC: u64 = 100;
 

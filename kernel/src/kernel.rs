@@ -73,6 +73,8 @@ pub struct Kernel {
     thread_groups: Mutex<std::collections::BTreeMap<i32, std::sync::Weak<ThreadGroup>>>,
     /// Serialises strace lines.
     pub strace_lock: Mutex<()>,
+    /// Fires interval and POSIX timers.
+    pub timers: Arc<crate::timers::TimerService>,
 }
 
 impl Kernel {
@@ -93,6 +95,7 @@ impl Kernel {
             thread_groups: Mutex::new(std::collections::BTreeMap::new()),
             mounts: std::sync::OnceLock::new(),
             strace_lock: Mutex::new(()),
+            timers: Arc::default(),
         });
         let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))
             .map_err(StartError::Setup)?;

@@ -31,6 +31,7 @@ pub mod signal;
 pub mod syscalls;
 pub mod task;
 pub mod thread_group;
+pub mod timers;
 pub mod vfs_setup;
 
 pub use kernel::{Kernel, KernelConfig, StartError};

@@ -103,12 +103,14 @@ pub struct SigQueue {
 }
 
 impl SigQueue {
-    /// Queues `info`.
-    pub fn push(&mut self, info: SigInfo) {
+    /// Queues `info`; returns false if it merged into a pending instance of the same
+    /// standard signal.
+    pub fn push(&mut self, info: SigInfo) -> bool {
         if info.signo < 32 && self.items.iter().any(|i| i.signo == info.signo) {
-            return;
+            return false;
         }
         self.items.push(info);
+        true
     }
 
     /// The set of pending signal numbers.
@@ -198,15 +200,35 @@ pub fn is_ignored(actions: &[SigAction], signo: u32, blocked: u64) -> bool {
 }
 
 /// Queues a thread-directed signal on `task` and makes it look; an ignored signal
-/// ([`is_ignored`]) is discarded.
-pub fn send_to_task(task: &Task, info: SigInfo) {
+/// ([`is_ignored`]) is discarded. Returns whether `info` was queued (not discarded,
+/// nor merged into a pending instance).
+pub fn send_to_task(task: &Task, info: SigInfo) -> bool {
     if is_ignored(&task.tg.actions.lock()[..], info.signo, task.mask()) {
-        return;
+        return false;
     }
-    task.pending.lock().push(info);
+    let queued = task.pending.lock().push(info);
     if task.mask() & bit(info.signo) == 0 || info.signo == SIGKILL {
         task.interrupt();
     }
+    queued
+}
+
+/// Takes the next pending signal of `task` not in `blocked`, thread-directed first:
+/// the one place signals leave the queues (delivery, `rt_sigtimedwait`). A POSIX
+/// timer's signal learns its overrun count here.
+pub fn dequeue(task: &Task, blocked: u64) -> Option<SigInfo> {
+    let mut info = task
+        .pending
+        .lock()
+        .take(blocked)
+        .or_else(|| task.tg.pending.lock().take(blocked))?;
+    if info.code == crate::timers::SI_TIMER {
+        let timer = task.tg.timers.lock().posix.get(&info.pid).cloned();
+        if let Some(timer) = timer {
+            info.uid = timer.signal_taken().min(i32::MAX as u64) as u32;
+        }
+    }
+    Some(info)
 }
 
 /// Delivers the next deliverable pending signal of `task`, if any: runs its action.
@@ -222,12 +244,7 @@ pub fn deliver(
 ) -> Option<ExitStatus> {
     loop {
         let blocked = task.mask() & !UNBLOCKABLE;
-        let info = task
-            .pending
-            .lock()
-            .take(blocked)
-            .or_else(|| task.tg.pending.lock().take(blocked));
-        let Some(info) = info else {
+        let Some(info) = dequeue(task, blocked) else {
             // Nothing to deliver: an interrupted syscall restarts transparently, and a
             // temporary mask gives way to the one it replaced.
             restart_syscall(regs, true, false);

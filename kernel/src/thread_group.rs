@@ -77,6 +77,8 @@ pub struct ThreadGroup {
     pub rlimits: Mutex<[Rlimit; 16]>,
     /// Process-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// Interval and POSIX timers.
+    pub timers: Mutex<crate::timers::ProcessTimers>,
     /// CPU time of the threads that have ended (and the process's peak memory).
     ended_threads_times: Mutex<CpuTimes>,
     /// CPU time of the children reaped by `wait` and of their reaped descendants
@@ -129,6 +131,7 @@ impl ThreadGroup {
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
             pending: Mutex::new(SigQueue::default()),
+            timers: Mutex::new(crate::timers::ProcessTimers::default()),
             ended_threads_times: Mutex::new(CpuTimes::default()),
             children_times: Mutex::new(CpuTimes::default()),
             state: Mutex::new(TgState {
@@ -163,6 +166,8 @@ impl ThreadGroup {
             st.tasks.retain(|t| t.tid != tid);
             if st.tasks.is_empty() {
                 crate::syscalls::release_all_process_locks(self.tgid);
+                // The process's timers end with it.
+                *self.timers.lock() = crate::timers::ProcessTimers::default();
                 st.exit.get_or_insert(status_if_last);
                 self.done.notify_all();
                 true
@@ -343,20 +348,22 @@ impl ThreadGroup {
     /// Queues process-directed signal `info` and interrupts a task that does not
     /// block it (if none, it stays pending until one unblocks it).
     /// A signal every task leaves unblocked and the group ignores is discarded
-    /// ([`crate::signal::is_ignored`]).
-    pub fn send_signal(&self, info: SigInfo) {
+    /// ([`crate::signal::is_ignored`]). Returns whether `info` was queued (not
+    /// discarded, nor merged into a pending instance).
+    pub fn send_signal(&self, info: SigInfo) -> bool {
         let bit = veil_abi::flags::signal::bit(info.signo);
         let tasks = self.tasks();
         let blocked = tasks.iter().fold(0, |m, t| m | t.mask());
         if crate::signal::is_ignored(&self.actions.lock()[..], info.signo, blocked) {
-            return;
+            return false;
         }
-        self.pending.lock().push(info);
+        let queued = self.pending.lock().push(info);
         if let Some(t) = tasks
             .iter()
             .find(|t| t.mask() & bit == 0 || info.signo == veil_abi::flags::signal::SIGKILL)
         {
             t.interrupt();
         }
+        queued
     }
 }

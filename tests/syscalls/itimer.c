@@ -537,6 +537,19 @@ TEST(timer_create, bad_clock_is_einval) {
     CHECK_ERR(sys_timer_create(-1, &sev, &id), EINVAL);
 }
 
+TEST(timer_create, clocks_without_timers_are_eopnotsupp) {
+    struct ksigevent sev = {0};
+    sev.notify = SIGEV_SIGNAL;
+    sev.signo = SIGUSR1;
+    int id;
+    CHECK_ERR(sys_timer_create(CLOCK_MONOTONIC_RAW, &sev, &id), EOPNOTSUPP);
+    CHECK_ERR(sys_timer_create(CLOCK_REALTIME_COARSE, &sev, &id), EOPNOTSUPP);
+    CHECK_ERR(sys_timer_create(CLOCK_MONOTONIC_COARSE, &sev, &id), EOPNOTSUPP);
+    /* These two have timers. */
+    CHECK_OK(sys_timer_create(CLOCK_BOOTTIME, &sev, &id));
+    CHECK_OK(sys_timer_create(CLOCK_TAI, &sev, &id));
+}
+
 TEST(timer_create, bad_sigev_notify_is_einval) {
     struct ksigevent sev = {0};
     sev.signo = SIGUSR1;

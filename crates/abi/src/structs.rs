@@ -22,6 +22,42 @@ pub struct Timeval {
     pub tv_usec: i64,
 }
 
+/// `struct itimerval` (`setitimer`, `getitimer`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Itimerval {
+    /// Reload interval.
+    pub it_interval: Timeval,
+    /// Time to the next expiry; zero disarms.
+    pub it_value: Timeval,
+}
+
+/// `struct itimerspec` (`timer_settime`, `timerfd_settime`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Itimerspec {
+    /// Reload interval.
+    pub it_interval: Timespec,
+    /// Time to (or, with `TIMER_ABSTIME`, time of) the next expiry; zero disarms.
+    pub it_value: Timespec,
+}
+
+/// The kernel's `struct sigevent` (64 bytes; `timer_create`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Sigevent {
+    /// `sigev_value`, passed in `si_value`.
+    pub sigev_value: u64,
+    /// `sigev_signo`.
+    pub sigev_signo: i32,
+    /// `sigev_notify`: `SIGEV_SIGNAL`, `SIGEV_NONE`, `SIGEV_THREAD`, `SIGEV_THREAD_ID`.
+    pub sigev_notify: i32,
+    /// `sigev_notify_thread_id` (`SIGEV_THREAD_ID`).
+    pub sigev_notify_thread_id: i32,
+    /// The rest of the union.
+    pub pad: [i32; 11],
+}
+
 /// `struct timezone` (obsolete, always zero).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]

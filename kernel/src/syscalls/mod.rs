@@ -25,6 +25,7 @@ mod sync;
 mod table;
 mod thread;
 mod time;
+mod timer;
 mod transfer;
 mod xattr;
 

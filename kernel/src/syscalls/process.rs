@@ -245,6 +245,8 @@ fn do_execve(
     end_other_threads(task);
     task.replace_mm(mm);
     task.files.close_on_exec();
+    // POSIX timers do not survive execve; the itimers do.
+    task.tg.timers.lock().posix.clear();
     task.set_creds(std::sync::Arc::new(task.creds().after_exec()));
     task.tg.did_exec.store(true, Ordering::SeqCst);
     // execve of an ordinary program makes the process dumpable again.

@@ -11,6 +11,7 @@ use veil_abi::structs::{Rusage, Timeval, Tms};
 use veil_abi::Errno;
 
 use super::{SysResult, SyscallCtx};
+pub(crate) use crate::cputime::CpuClockKind;
 use crate::cputime::{ticks, CpuTimes};
 use crate::task::Task;
 
@@ -75,16 +76,6 @@ pub(super) fn times(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         .map_err(|e| Errno(e as i32))?;
     let since_boot = Duration::new(boot.tv_sec() as u64, boot.tv_nsec() as u32);
     Ok(ticks(since_boot))
-}
-
-/// What a CPU-time clock id names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CpuClockKind {
-    /// User plus system time (`CPUCLOCK_PROF`, and `CPUCLOCK_SCHED`, which the sentry
-    /// cannot tell from it).
-    Total,
-    /// User time only (`CPUCLOCK_VIRT`).
-    User,
 }
 
 /// The thread or process a CPU-time clock measures.
@@ -156,8 +147,5 @@ pub(crate) fn cpu_clock_read(target: &CpuClockTarget, kind: CpuClockKind) -> Dur
         CpuClockTarget::Thread(t) => t.clock.sample(),
         CpuClockTarget::Process(tg) => tg.self_times(),
     };
-    match kind {
-        CpuClockKind::Total => t.total(),
-        CpuClockKind::User => t.user,
-    }
+    t.read(kind)
 }

@@ -115,12 +115,7 @@ pub(super) fn rt_sigtimedwait(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         Some(Instant::now() + timespec_duration(&ts)?)
     };
     let task = sc.task;
-    let take = || {
-        task.pending
-            .lock()
-            .take(!set)
-            .or_else(|| task.tg.pending.lock().take(!set))
-    };
+    let take = || crate::signal::dequeue(task, !set);
     let old = task.mask();
     let found = loop {
         if let Some(info) = take() {

@@ -6,7 +6,7 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, rusage,
-    signal, sigqueue, sync, thread, time, transfer, xattr, SysResult, SyscallCtx,
+    signal, sigqueue, sync, thread, time, timer, transfer, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -46,6 +46,7 @@ macro_rules! syscall_table {
 use Support::*;
 
 const RUSAGE_NOTE: &str = "user time is time in guest code and system time time in the sentry on its behalf, measured at each trap (as gVisor); ru_maxrss is the peak mapped size, ru_minflt the faults the sentry resolved, ru_nvcsw the waits that blocked; the other counters are 0";
+const CPU_TIMER_NOTE: &str = "timers on CPU-time clocks (ITIMER_VIRTUAL, ITIMER_PROF, CPU clock ids) are checked every 4 ms, as Linux checks them at each tick";
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
@@ -140,6 +141,14 @@ syscall_table! {
     SYS_CLOCK_GETTIME => time::clock_gettime, Full;
     SYS_GETRUSAGE => rusage::getrusage, Partial(RUSAGE_NOTE);
     SYS_TIMES => rusage::times, Full;
+    SYS_ALARM => timer::alarm, Full;
+    SYS_GETITIMER => timer::getitimer, Full;
+    SYS_SETITIMER => timer::setitimer, Partial(CPU_TIMER_NOTE);
+    SYS_TIMER_CREATE => timer::timer_create, Partial(CPU_TIMER_NOTE);
+    SYS_TIMER_SETTIME => timer::timer_settime, Partial("an absolute time on CLOCK_REALTIME is converted to a delay when set (the guest cannot change the clock, so only a host clock change shows)");
+    SYS_TIMER_GETTIME => timer::timer_gettime, Full;
+    SYS_TIMER_GETOVERRUN => timer::timer_getoverrun, Full;
+    SYS_TIMER_DELETE => timer::timer_delete, Full;
     SYS_CLOCK_GETRES => time::clock_getres, Full;
     SYS_GETTIMEOFDAY => time::gettimeofday, Full;
     SYS_TIME => time::time, Full;
