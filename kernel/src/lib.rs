@@ -20,6 +20,7 @@ pub mod eventfd;
 pub mod fd_table;
 pub mod fs_context;
 pub mod futex;
+pub mod job_control;
 pub mod kernel;
 pub mod loader;
 pub mod mm;

@@ -23,6 +23,9 @@ pub const SI_TKILL: i32 = -6;
 /// `si_code` of a signal the kernel sent.
 pub const SI_KERNEL: i32 = 0x80;
 
+/// `RLIMIT_CORE`.
+const RLIMIT_CORE: usize = 4;
+
 /// Internal errno: the syscall was interrupted by a signal and is restarted if no
 /// handler runs or the handler has `SA_RESTART` (Linux's `ERESTARTSYS`).
 pub const ERESTARTSYS: Errno = Errno(512);
@@ -203,6 +206,7 @@ pub fn is_ignored(actions: &[SigAction], signo: u32, blocked: u64) -> bool {
 /// ([`is_ignored`]) is discarded. Returns whether `info` was queued (not discarded,
 /// nor merged into a pending instance).
 pub fn send_to_task(task: &Task, info: SigInfo) -> bool {
+    crate::job_control::on_send(&task.tg, info.signo);
     if is_ignored(&task.tg.actions.lock()[..], info.signo, task.mask()) {
         return false;
     }
@@ -243,6 +247,10 @@ pub fn deliver(
     aspace: &Arc<dyn AddressSpace>,
 ) -> Option<ExitStatus> {
     loop {
+        crate::job_control::participate(task);
+        if (task.pending.lock().bits() | task.tg.pending.lock().bits()) & bit(SIGKILL) != 0 {
+            return Some(ExitStatus::Signaled(SIGKILL as i32));
+        }
         let blocked = task.mask() & !UNBLOCKABLE;
         let Some(info) = dequeue(task, blocked) else {
             // Nothing to deliver: an interrupted syscall restarts transparently, and a
@@ -262,14 +270,28 @@ pub fn deliver(
             SIG_DFL => match default_action(info.signo) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
                 DefaultAction::Stop => {
-                    tracing::warn!(
-                        "signal {} would stop the process; job control is not implemented",
-                        info.signo
-                    );
+                    // A terminal's stop signals do nothing in an orphaned group.
+                    if info.signo == SIGSTOP
+                        || !crate::job_control::pgrp_orphaned(&task.tg, &task.kernel)
+                    {
+                        crate::job_control::begin_group_stop(task, info.signo);
+                    }
                     continue;
                 }
-                DefaultAction::Terminate | DefaultAction::CoreDump => {
+                DefaultAction::Terminate => {
                     return Some(ExitStatus::Signaled(info.signo as i32));
+                }
+                DefaultAction::CoreDump => {
+                    // Linux dumps when the process is dumpable and RLIMIT_CORE allows
+                    // a file; Veil writes none but reports the dump the same way.
+                    let dumps = task.tg.dumpable.load(std::sync::atomic::Ordering::SeqCst)
+                        && task.tg.rlimits.lock()[RLIMIT_CORE].cur > 0;
+                    let sig = info.signo as i32;
+                    return Some(if dumps {
+                        ExitStatus::Dumped(sig)
+                    } else {
+                        ExitStatus::Signaled(sig)
+                    });
                 }
             },
             _ => {

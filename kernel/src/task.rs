@@ -78,6 +78,9 @@ pub struct Task {
     creds: Mutex<Arc<Credentials>>,
     /// CPU time: the run loop and [`Task::block`] mark the changes of state.
     pub clock: TaskClock,
+    /// Set while the task is blocked in [`Task::block`] (a group stop counts it as
+    /// stopped: it runs no guest code).
+    waiting: std::sync::atomic::AtomicBool,
     block: Mutex<BlockState>,
     block_cv: Condvar,
     interrupter: Mutex<Option<Arc<dyn Interrupter>>>,
@@ -116,6 +119,7 @@ impl Task {
                 nix::unistd::getegid().as_raw(),
             ))),
             clock: TaskClock::default(),
+            waiting: std::sync::atomic::AtomicBool::new(false),
             block: Mutex::new(BlockState::default()),
             block_cv: Condvar::new(),
             interrupter: Mutex::new(None),
@@ -172,9 +176,20 @@ impl Task {
     /// Precondition: called by the task's own sentry thread.
     pub fn block(&self, deadline: Option<Instant>) -> BlockResult {
         self.clock.enter_blocked();
+        self.waiting.store(true, Ordering::SeqCst);
+        // A group stop waiting for this task to stop is complete once it waits.
+        if crate::job_control::stop_pending(&self.tg) {
+            crate::job_control::check_complete(&self.tg);
+        }
         let result = self.block_inner(deadline);
+        self.waiting.store(false, Ordering::SeqCst);
         self.clock.enter_sys();
         result
+    }
+
+    /// Whether the task is blocked in [`Task::block`].
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst)
     }
 
     fn block_inner(&self, deadline: Option<Instant>) -> BlockResult {

@@ -12,6 +12,8 @@ use crate::signal::{SigInfo, SigQueue};
 pub const CLD_EXITED: i32 = 1;
 /// `si_code` of a `SIGCHLD` for a child a signal killed.
 pub const CLD_KILLED: i32 = 2;
+/// `si_code` of a `SIGCHLD` for a child a signal killed with a core dump.
+pub const CLD_DUMPED: i32 = 3;
 use crate::task::Task;
 
 /// How a process ended.
@@ -21,6 +23,9 @@ pub enum ExitStatus {
     Exited(i32),
     /// Killed by this signal.
     Signaled(i32),
+    /// Killed by this signal, whose default action dumps core, with a core limit and
+    /// dumpable set (Veil writes no core file; the status says one was dumped).
+    Dumped(i32),
 }
 
 impl ExitStatus {
@@ -28,7 +33,7 @@ impl ExitStatus {
     pub fn shell_code(self) -> i32 {
         match self {
             ExitStatus::Exited(c) => c & 0xff,
-            ExitStatus::Signaled(s) => 128 + s,
+            ExitStatus::Signaled(s) | ExitStatus::Dumped(s) => 128 + s,
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct ThreadGroup {
     pub rlimits: Mutex<[Rlimit; 16]>,
     /// Process-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// Group stop and the stops and continues to report to `wait`.
+    pub job: Mutex<crate::job_control::JobControl>,
     /// Interval and POSIX timers.
     pub timers: Mutex<crate::timers::ProcessTimers>,
     /// CPU time of the threads that have ended (and the process's peak memory).
@@ -131,6 +138,7 @@ impl ThreadGroup {
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
             pending: Mutex::new(SigQueue::default()),
+            job: Mutex::new(crate::job_control::JobControl::default()),
             timers: Mutex::new(crate::timers::ProcessTimers::default()),
             ended_threads_times: Mutex::new(CpuTimes::default()),
             children_times: Mutex::new(CpuTimes::default()),
@@ -177,6 +185,9 @@ impl ThreadGroup {
         };
         if ended {
             self.notify_parent_and_reparent();
+        } else if crate::job_control::stop_pending(self) {
+            // The task that left may have been the last one a group stop waited for.
+            crate::job_control::check_complete(self);
         }
     }
 
@@ -244,7 +255,7 @@ impl ThreadGroup {
     }
 
     /// Wakes every task waiting for a child.
-    fn wake_waiters(&self) {
+    pub(crate) fn wake_waiters(&self) {
         for t in self.waiters.lock().iter() {
             t.wake();
         }
@@ -259,6 +270,7 @@ impl ThreadGroup {
             if self.exit_signal != 0 && self.exit_signal <= veil_abi::flags::signal::SIGRTMAX {
                 let (code, status) = match self.exit_status() {
                     Some(ExitStatus::Signaled(sig)) => (CLD_KILLED, sig),
+                    Some(ExitStatus::Dumped(sig)) => (CLD_DUMPED, sig),
                     Some(ExitStatus::Exited(code)) => (CLD_EXITED, code & 0xff),
                     None => (CLD_EXITED, 0),
                 };
@@ -351,6 +363,7 @@ impl ThreadGroup {
     /// ([`crate::signal::is_ignored`]). Returns whether `info` was queued (not
     /// discarded, nor merged into a pending instance).
     pub fn send_signal(&self, info: SigInfo) -> bool {
+        crate::job_control::on_send(self, info.signo);
         let bit = veil_abi::flags::signal::bit(info.signo);
         let tasks = self.tasks();
         let blocked = tasks.iter().fold(0, |m, t| m | t.mask());

@@ -105,6 +105,8 @@ pub enum RunState {
     Running,
     /// `S (sleeping)`.
     Sleeping,
+    /// `T (stopped)`: its process is in a group stop.
+    Stopped,
 }
 
 impl RunState {
@@ -113,6 +115,7 @@ impl RunState {
         match self {
             RunState::Running => 'R',
             RunState::Sleeping => 'S',
+            RunState::Stopped => 'T',
         }
     }
 
@@ -121,17 +124,21 @@ impl RunState {
         match self {
             RunState::Running => "R (running)",
             RunState::Sleeping => "S (sleeping)",
+            RunState::Stopped => "T (stopped)",
         }
     }
 }
 
-/// The state of `task`. The sentry does not record whether a task is blocked, so the
-/// task reading the file is running and every other one is reported sleeping (most
-/// threads of a busy process are waiting on something).
+/// The state of `task`: stopped while its process is in a group stop, running if it
+/// is the task reading the file or is not blocked in a wait, else sleeping.
 pub(super) fn run_state(task: &Task) -> RunState {
+    if task.tg.job.lock().stopped() {
+        return RunState::Stopped;
+    }
     match crate::task::current() {
         Some(cur) if cur.tid == task.tid => RunState::Running,
-        _ => RunState::Sleeping,
+        _ if task.is_waiting() => RunState::Sleeping,
+        _ => RunState::Running,
     }
 }
 

@@ -27,6 +27,7 @@ mod thread;
 mod time;
 mod timer;
 mod transfer;
+mod wait;
 mod xattr;
 
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, rusage,
-    signal, sigqueue, sync, thread, time, timer, transfer, xattr, SysResult, SyscallCtx,
+    signal, sigqueue, sync, thread, time, timer, transfer, wait, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -235,8 +235,8 @@ syscall_table! {
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
     SYS_EXECVEAT => process::execveat, Partial("as execve");
-    SYS_WAIT4 => process::wait4, Partial("exited children only: stopped/continued children are not reported (no job control yet)");
-    SYS_WAITID => process::waitid, Partial("exited children only (no job control yet); P_PIDFD is EBADF until pidfds exist");
+    SYS_WAIT4 => wait::wait4, Full;
+    SYS_WAITID => wait::waitid, Partial("P_PIDFD is EBADF until pidfds exist");
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
 }
 

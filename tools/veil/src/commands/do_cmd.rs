@@ -168,6 +168,6 @@ pub fn run(args: DoArgs) -> ExitCode {
     let status = tg.wait_done();
     ExitCode::from(match status {
         ExitStatus::Exited(c) => (c & 0xff) as u8,
-        ExitStatus::Signaled(s) => (128 + s) as u8,
+        ExitStatus::Signaled(s) | ExitStatus::Dumped(s) => (128 + s) as u8,
     })
 }
