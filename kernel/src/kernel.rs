@@ -1,7 +1,7 @@
 //! The kernel: what all tasks of a sandbox share, and the start of its first process.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,6 +33,23 @@ pub struct KernelConfig {
     pub strace: bool,
     /// The host name the guest sees.
     pub hostname: String,
+    /// Most tasks (threads) alive at once in the sandbox, as a pids cgroup's
+    /// `pids.max`: a `fork` or `clone` beyond it fails with `EAGAIN`. 0: no limit.
+    pub pids_limit: usize,
+}
+
+/// The default of [`KernelConfig::pids_limit`].
+pub const DEFAULT_PIDS_LIMIT: usize = 4096;
+
+/// One task counted against the sandbox's pids limit; the count drops with it.
+pub struct TaskCharge {
+    live: Arc<AtomicUsize>,
+}
+
+impl Drop for TaskCharge {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Why a sandbox could not start.
@@ -75,6 +92,8 @@ pub struct Kernel {
     pub strace_lock: Mutex<()>,
     /// Fires interval and POSIX timers.
     pub timers: Arc<crate::timers::TimerService>,
+    /// Tasks counted against `config.pids_limit`.
+    live_tasks: Arc<AtomicUsize>,
 }
 
 impl Kernel {
@@ -96,6 +115,7 @@ impl Kernel {
             mounts: std::sync::OnceLock::new(),
             strace_lock: Mutex::new(()),
             timers: Arc::default(),
+            live_tasks: Arc::default(),
         });
         let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))
             .map_err(StartError::Setup)?;
@@ -138,6 +158,28 @@ impl Kernel {
         self.thread_groups
             .lock()
             .insert(tg.tgid, Arc::downgrade(tg));
+    }
+
+    /// Counts one more task against the pids limit, or fails with `EAGAIN` when the
+    /// sandbox is at it. The task keeps the charge (`Task::charge`) until it ends.
+    pub fn charge_task(&self) -> Result<TaskCharge, Errno> {
+        let limit = self.config.pids_limit;
+        let counted = self
+            .live_tasks
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (limit == 0 || n < limit).then_some(n + 1)
+            });
+        match counted {
+            Ok(_) => Ok(TaskCharge {
+                live: self.live_tasks.clone(),
+            }),
+            Err(_) => Err(Errno::EAGAIN),
+        }
+    }
+
+    /// Tasks alive now, as counted against the pids limit.
+    pub fn live_tasks(&self) -> usize {
+        self.live_tasks.load(Ordering::SeqCst)
     }
 
     /// Allocates a thread id.
@@ -191,6 +233,7 @@ impl Kernel {
         let tg = ThreadGroup::new(1, 0, path.to_vec(), host_rlimits());
         self.register_thread_group(&tg);
         let task = Task::new(self.alloc_tid(), tg.clone(), self.clone(), mm, files, fs, 0);
+        *task.charge.lock() = self.charge_task().ok();
         *task.comm.lock() = crate::task::comm_of(path);
         tg.add_task(task.clone());
 

@@ -76,6 +76,8 @@ pub struct Task {
     /// User and group ids and capabilities (per thread, as in Linux; glibc keeps a
     /// process's threads in step).
     creds: Mutex<Arc<Credentials>>,
+    /// This task's place in the sandbox's pids limit (given back when it is dropped).
+    pub charge: Mutex<Option<crate::kernel::TaskCharge>>,
     /// CPU time: the run loop and [`Task::block`] mark the changes of state.
     pub clock: TaskClock,
     /// Set while the task is blocked in [`Task::block`] (a group stop counts it as
@@ -118,6 +120,7 @@ impl Task {
                 nix::unistd::geteuid().as_raw(),
                 nix::unistd::getegid().as_raw(),
             ))),
+            charge: Mutex::new(None),
             clock: TaskClock::default(),
             waiting: std::sync::atomic::AtomicBool::new(false),
             block: Mutex::new(BlockState::default()),

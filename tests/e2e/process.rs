@@ -44,3 +44,29 @@ fn shell_pipelines_and_command_substitution() {
     r.assert_code(0);
     assert_eq!(r.out(), "HELLO\ngot sub\n20000\ny\ny\n", "{}", r.context());
 }
+
+#[test]
+fn a_fork_bomb_stops_at_the_pids_limit() {
+    let dir = TempDir::new("forkbomb");
+    let prog = compile(&dir, "forkbomb");
+    let r = crate::harness::run(&mut crate::harness::veil_cmd(
+        &["--pids-limit=16"],
+        &[prog.as_os_str(), std::ffi::OsStr::new("200")],
+    ));
+    r.assert_no_panic();
+    assert_eq!(
+        r.out(),
+        "fork failed: EAGAIN\nbelow 200\nreaped all: yes\n",
+        "{}",
+        r.context()
+    );
+    r.assert_code(0);
+    // Without a tight limit the same program forks all 200.
+    let r = veil(&[prog.as_os_str(), std::ffi::OsStr::new("200")]);
+    assert_eq!(
+        r.out(),
+        "fork never failed\nreached 200\nreaped all: yes\n",
+        "{}",
+        r.context()
+    );
+}

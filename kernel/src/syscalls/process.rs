@@ -45,6 +45,7 @@ pub(super) fn fork(
     }
     let task = sc.task;
     let kernel = task.kernel.clone();
+    let charge = kernel.charge_task()?;
     let parent_tg = if flags & CLONE_PARENT != 0 {
         task.tg.parent().ok_or(Errno::EINVAL)?
     } else {
@@ -83,6 +84,7 @@ pub(super) fn fork(
     *tg.actions.lock() = *task.tg.actions.lock();
     kernel.register_thread_group(&tg);
     let child = Task::new(tid, tg.clone(), kernel, mm, files, fs, task.mask());
+    *child.charge.lock() = Some(charge);
     *child.comm.lock() = task.comm.lock().clone();
     *child.alt_stack.lock() = *task.alt_stack.lock();
     child.set_creds(task.creds());

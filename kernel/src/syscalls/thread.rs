@@ -71,6 +71,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     }
     let parent = sc.task;
     let kernel = parent.kernel.clone();
+    let charge = kernel.charge_task()?;
     let tid = kernel.alloc_tid();
     let files = if f & CLONE_FILES != 0 {
         parent.files.clone()
@@ -91,6 +92,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
         fs,
         parent.mask(),
     );
+    *child.charge.lock() = Some(charge);
     child.set_creds(parent.creds());
     // A new thread starts with its creator's name.
     *child.comm.lock() = parent.comm.lock().clone();

@@ -1,4 +1,4 @@
-//! `veil do [--platform=ptrace] [--strace] [--debug-log=FILE] -- CMD ARGS…`
+//! `veil do [--platform=ptrace] [--strace] [--pids-limit=N] [--debug-log=FILE] -- CMD ARGS…`
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use nix::sys::signal::{SigSet, Signal};
+use veil_kernel::kernel::DEFAULT_PIDS_LIMIT;
 use veil_kernel::signal::{SigInfo, SI_USER};
 use veil_kernel::{ExitStatus, Kernel, KernelConfig, StartError};
 use veil_memmap::MemoryFile;
@@ -43,6 +44,10 @@ pub struct DoArgs {
     /// Print every guest system call on stderr, as strace does.
     #[arg(long)]
     strace: bool,
+    /// Most tasks (threads) alive at once in the sandbox; a fork or clone beyond it
+    /// fails with EAGAIN. 0 means no limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PIDS_LIMIT)]
+    pids_limit: usize,
     /// Write the sentry's debug log to FILE.
     #[arg(long, value_name = "FILE")]
     debug_log: Option<PathBuf>,
@@ -131,6 +136,7 @@ pub fn run(args: DoArgs) -> ExitCode {
     let config = KernelConfig {
         strace: args.strace,
         hostname,
+        pids_limit: args.pids_limit,
     };
     let kernel = match Kernel::new(platform, memory, config) {
         Ok(k) => k,
