@@ -233,6 +233,51 @@ TEST(mmap, private_file_mapping_stores_stay_private) {
     CHECK_EQ(q[3], 'd');
 }
 
+TEST(mmap, private_file_mapping_sees_writes_to_pages_it_has_not_written) {
+    int fd = make_file("f", 2 * PG);
+    char *p = mmap(0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(p != MAP_FAILED);
+    CHECK_EQ(p[PG], 'a' + PG % 26);
+    p[0] = 'P';
+    CHECK_EQ(pwrite(fd, "WW", 2, 0), 2);
+    CHECK_EQ(pwrite(fd, "VV", 2, PG), 2);
+    /* The written page is the mapping's own; the untouched one is still the file's. */
+    CHECK_EQ(p[0], 'P');
+    CHECK_EQ(p[1], 'b');
+    CHECK_EQ(p[PG], 'V');
+}
+
+TEST(mmap, private_file_mapping_write_by_a_system_call_stays_private) {
+    int fd = make_file("f", PG);
+    char *p = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(p != MAP_FAILED);
+    int q[2];
+    CHECK_OK(pipe(q));
+    CHECK_EQ(write(q[1], "KK", 2), 2);
+    /* read() stores into the mapping from the kernel side. */
+    CHECK_EQ(read(q[0], p + 5, 2), 2);
+    CHECK_EQ(p[5], 'K');
+    char c;
+    CHECK_EQ(pread(fd, &c, 1, 5), 1);
+    CHECK_EQ(c, 'f');
+    /* The page is the mapping's own now: later writes to the file do not show. */
+    CHECK_EQ(pwrite(fd, "ZZZZZZZZ", 8, 0), 8);
+    CHECK_EQ(p[0], 'a');
+}
+
+TEST(mmap, private_file_mapping_made_writable_by_mprotect_copies_on_write) {
+    int fd = make_file("f", PG);
+    char *p = mmap(0, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(p != MAP_FAILED);
+    CHECK_EQ(p[0], 'a');
+    CHECK_OK(mprotect(p, PG, PROT_READ | PROT_WRITE));
+    p[0] = 'M';
+    char c;
+    CHECK_EQ(pread(fd, &c, 1, 0), 1);
+    CHECK_EQ(c, 'a');
+    CHECK_EQ(p[0], 'M');
+}
+
 TEST(mmap, private_writable_mapping_of_a_read_only_fd_is_allowed) {
     make_file("f", PG);
     int fd = CHECK_OK(open("f", O_RDONLY));

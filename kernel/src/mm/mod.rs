@@ -18,6 +18,7 @@
 //! file invalidates with its maps lock held → the translation lock, never `state`.
 
 mod file_mapping;
+mod private_file;
 mod remap;
 mod shared_anon;
 mod space;
@@ -35,7 +36,7 @@ use veil_platform::{AddressSpace, FaultCause, Prot, MAX_USER_ADDRESS};
 pub use file_mapping::InodeMappable;
 pub use remap::Remap;
 use space::MmSpace;
-pub use vma::{Vma, VmaFile};
+pub use vma::{CowPages, Vma, VmaFile};
 
 /// Lowest address a guest mapping may use (`vm.mmap_min_addr`).
 pub const MIN_USER_ADDRESS: u64 = 0x1_0000;
@@ -206,6 +207,7 @@ impl MemoryManager {
             offset: 0,
             may_write: true,
             path: Arc::from("/dev/zero (deleted)"),
+            cow: None,
         };
         self.map_shared_file(addr, len, prot, fixed, noreplace, file)
     }
@@ -224,31 +226,93 @@ impl MemoryManager {
         noreplace: bool,
         file: VmaFile,
     ) -> Result<u64, Errno> {
+        if prot.write && !file.may_write {
+            return Err(Errno::EACCES);
+        }
+        self.map_file(
+            addr,
+            len,
+            prot,
+            fixed,
+            noreplace,
+            VmaFile { cow: None, ..file },
+        )
+    }
+
+    /// Maps `len` bytes of the file `file` private (`MAP_PRIVATE`), at `addr` as
+    /// [`map_anonymous`] does. Until the guest writes a page, the page is the file's
+    /// (installed read-only, so it sees later writes to the file); the first write
+    /// copies it into the mapping's own memory. Fails with the file's error if the file
+    /// cannot be mapped (the caller then copies the file instead).
+    ///
+    /// [`map_anonymous`]: MemoryManager::map_anonymous
+    pub fn map_private_file(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        noreplace: bool,
+        file: VmaFile,
+    ) -> Result<u64, Errno> {
+        let file = VmaFile {
+            may_write: false,
+            cow: Some(CowPages::default()),
+            ..file
+        };
+        self.map_file(addr, len, prot, fixed, noreplace, file)
+    }
+
+    /// Maps a file (shared or private by `file.cow`); see the two callers.
+    fn map_file(
+        &self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        noreplace: bool,
+        file: VmaFile,
+    ) -> Result<u64, Errno> {
         let len = page_up(len).ok_or(Errno::ENOMEM)?;
         if len == 0 {
             return Err(Errno::EINVAL);
         }
-        if prot.write && !file.may_write {
-            return Err(Errno::EACCES);
-        }
         let mut st = self.state.lock();
-        let start = self.place(&mut st, addr, len, fixed, noreplace)?;
         let space: Arc<dyn MappingSpace> = self.space.clone();
-        file.mappable
-            .add_mapping(
-                &space,
-                AddrRange::new(start, start + len),
-                file.offset,
-                file.may_write,
-            )
-            .map_err(Errno::from)?;
+        // A file that cannot be mapped fails after placement: with MAP_FIXED the old
+        // mapping is gone, as the copying fallback would replace it anyway.
+        let backing = if file.is_private() {
+            Some(self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?)
+        } else {
+            None
+        };
+        let start = match self.place(&mut st, addr, len, fixed, noreplace) {
+            Ok(start) => start,
+            Err(e) => {
+                if let Some(b) = backing {
+                    self.mf.free(b);
+                }
+                return Err(e);
+            }
+        };
+        if let Err(e) = file.mappable.add_mapping(
+            &space,
+            AddrRange::new(start, start + len),
+            file.offset,
+            file.may_write,
+        ) {
+            if let Some(b) = backing {
+                self.mf.free(b);
+            }
+            return Err(Errno::from(e));
+        }
         st.vmas.insert(
             start,
             Vma {
                 start,
                 end: start + len,
                 prot,
-                offset: 0,
+                offset: backing.map_or(0, |b| b.start),
                 name: None,
                 file: Some(file),
             },
@@ -290,20 +354,40 @@ impl MemoryManager {
         }
     }
 
-    /// Forgets a VMA that left the address space: frees its memory, or tells its file.
+    /// Forgets a VMA that left the address space: tells its file, and frees its
+    /// memory.
     fn release(&self, vma: &Vma) {
-        match &vma.file {
-            Some(f) => {
-                let space: Arc<dyn MappingSpace> = self.space.clone();
-                f.mappable.remove_mapping(
-                    &space,
-                    AddrRange::new(vma.start, vma.end),
-                    f.offset,
-                    f.may_write,
-                );
-            }
-            None => self.mf.free(vma.backing()),
+        self.release_file(vma);
+        self.free_backing(vma);
+    }
+
+    /// Tells a file mapping's file that the VMA no longer maps it.
+    fn release_file(&self, vma: &Vma) {
+        if let Some(f) = &vma.file {
+            let space: Arc<dyn MappingSpace> = self.space.clone();
+            f.mappable.remove_mapping(
+                &space,
+                AddrRange::new(vma.start, vma.end),
+                f.offset,
+                f.may_write,
+            );
         }
+    }
+
+    /// Frees the VMA's own memory (anonymous memory, a private file mapping's copies).
+    fn free_backing(&self, vma: &Vma) {
+        let backing = vma.backing();
+        if backing.start == backing.end {
+            return;
+        }
+        if let Some(cow) = vma.file.as_ref().and_then(|f| f.cow.as_ref()) {
+            let mut cow = cow.lock();
+            let gone: Vec<u64> = cow.range(backing.start..backing.end).copied().collect();
+            for page in gone {
+                cow.remove(&page);
+            }
+        }
+        self.mf.free(backing);
     }
 
     /// Removes every mapping in `[addr, addr+len)` (`munmap`).
@@ -353,7 +437,11 @@ impl MemoryManager {
                 .range(..end)
                 .rev()
                 .take_while(|(_, v)| v.end > addr)
-                .any(|(_, v)| v.file.as_ref().is_some_and(|f| !f.may_write))
+                .any(|(_, v)| {
+                    v.file
+                        .as_ref()
+                        .is_some_and(|f| !f.may_write && !f.is_private())
+                })
         {
             // A shared mapping of a file opened read-only can never be made writable.
             return Err(Errno::EACCES);
@@ -369,8 +457,9 @@ impl MemoryManager {
         self.aspace.unmap(addr, len).map_err(platform_errno)
     }
 
-    /// A copy of this address space in `aspace`, for `fork`: anonymous and private
-    /// memory is copied (holes stay holes), shared file mappings map the same file.
+    /// A copy of this address space in `aspace`, for `fork`: anonymous memory and the
+    /// copied pages of private file mappings are copied (holes stay holes), file
+    /// mappings map the same file.
     /// `ENOMEM` if the memory file is full.
     pub fn fork_into(&self, aspace: Arc<dyn AddressSpace>) -> Result<MemoryManager, Errno> {
         let child = MemoryManager::new(aspace, self.mf.clone());
@@ -380,6 +469,7 @@ impl MemoryManager {
             let child_space: Arc<dyn MappingSpace> = child.space.clone();
             for vma in st.vmas.values() {
                 let copy = match &vma.file {
+                    Some(f) if f.is_private() => self.fork_private_file(vma, f, &child_space)?,
                     Some(f) => {
                         f.mappable
                             .add_mapping(
@@ -424,12 +514,21 @@ impl MemoryManager {
             let Some(vma) = st.find(cur) else { break };
             let stop = end.min(vma.end);
             // A shared file mapping keeps its data in the file: only the installed pages
-            // go (they refault from the file).
-            if vma.file.is_none() {
-                self.mf.decommit(veil_memmap::FileRange {
+            // go (they refault from the file). A private one drops its copies and
+            // reads the file again.
+            if !vma.is_shared_file() {
+                let range = veil_memmap::FileRange {
                     start: vma.offset_of(cur),
                     end: vma.offset_of(stop),
-                });
+                };
+                if let Some(cow) = vma.file.as_ref().and_then(|f| f.cow.as_ref()) {
+                    let mut cow = cow.lock();
+                    let gone: Vec<u64> = cow.range(range.start..range.end).copied().collect();
+                    for page in gone {
+                        cow.remove(&page);
+                    }
+                }
+                self.mf.decommit(range);
             }
             cur = stop;
         }
@@ -494,14 +593,21 @@ impl MemoryManager {
         let Some(vma) = st.find(addr) else {
             return Err(SEGV_MAPERR);
         };
-        // We always install with the VMA's full protection, so a protection fault is a
-        // real violation, and so is any touch of a PROT_NONE VMA.
-        if cause == FaultCause::Protection || vma.prot == Prot::default() {
+        // We install with the VMA's full protection (but a private file mapping's file
+        // pages, read-only until copied), so a protection fault is a real violation,
+        // and so is any touch of a PROT_NONE VMA.
+        let cow_write = cause == FaultCause::Protection
+            && vma.prot.write
+            && vma.file.as_ref().is_some_and(VmaFile::is_private);
+        if (cause == FaultCause::Protection && !cow_write) || vma.prot == Prot::default() {
             return Err(SEGV_ACCERR);
         }
         let page = page_down(addr);
         let win_start = page_down(page.saturating_sub(FAULT_WINDOW / 2)).max(vma.start);
         let win_end = (win_start + FAULT_WINDOW).min(vma.end);
+        if vma.file.as_ref().is_some_and(VmaFile::is_private) {
+            return self.fault_private_file(vma, page, win_start, win_end, cause);
+        }
         let Some(file) = &vma.file else {
             return self
                 .aspace
@@ -551,7 +657,13 @@ impl MemoryManager {
 
     /// Translates `[addr, addr+len)` into memory-file pieces, checking that every byte
     /// is mapped with `access`.
-    fn translate(st: &MmState, addr: u64, len: usize, access: Access) -> Result<Pieces, Errno> {
+    fn translate(
+        &self,
+        st: &MmState,
+        addr: u64,
+        len: usize,
+        access: Access,
+    ) -> Result<Pieces, Errno> {
         let mut pieces = Pieces::new();
         let end = addr.checked_add(len as u64).ok_or(Errno::EFAULT)?;
         let mut cur = addr;
@@ -567,6 +679,9 @@ impl MemoryManager {
             let stop = end.min(vma.end);
             match &vma.file {
                 None => pieces.push((vma.offset_of(cur), (stop - cur) as usize)),
+                Some(f) if f.is_private() => {
+                    self.translate_private_file(vma, f, cur, stop, access, &mut pieces)?
+                }
                 Some(f) => {
                     let at = AccessType::new(true, access == Access::Write, false);
                     let foff = |a: u64| f.offset + (a - vma.start);
@@ -596,7 +711,7 @@ impl MemoryManager {
     pub fn copy_in(&self, addr: u64, dst: &mut [u8]) -> Result<(), Errno> {
         let st = self.state.lock();
         let mut done = 0;
-        for (off, n) in Self::translate(&st, addr, dst.len(), Access::Read)? {
+        for (off, n) in self.translate(&st, addr, dst.len(), Access::Read)? {
             self.mf.read(off, &mut dst[done..done + n]);
             done += n;
         }
@@ -608,7 +723,7 @@ impl MemoryManager {
     pub fn copy_out(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
         let st = self.state.lock();
         let mut done = 0;
-        for (off, n) in Self::translate(&st, addr, src.len(), Access::Write)? {
+        for (off, n) in self.translate(&st, addr, src.len(), Access::Write)? {
             self.mf.write(off, &src[done..done + n]);
             done += n;
         }
@@ -616,13 +731,16 @@ impl MemoryManager {
     }
 
     /// Writes `src` at `addr` regardless of protection (the loader filling a read-only
-    /// segment). `EFAULT` if unmapped.
+    /// segment). `EFAULT` if unmapped or not anonymous memory.
     pub fn poke(&self, addr: u64, src: &[u8]) -> Result<(), Errno> {
         let st = self.state.lock();
         let end = addr.checked_add(src.len() as u64).ok_or(Errno::EFAULT)?;
         let mut cur = addr;
         while cur < end {
             let vma = st.find(cur).ok_or(Errno::EFAULT)?;
+            if vma.file.is_some() {
+                return Err(Errno::EFAULT);
+            }
             let stop = end.min(vma.end);
             let from = (cur - addr) as usize;
             self.mf
@@ -635,7 +753,7 @@ impl MemoryManager {
     /// Checks that `[addr, addr+len)` is accessible for `access` without copying.
     pub fn check(&self, addr: u64, len: usize, access: Access) -> Result<(), Errno> {
         let st = self.state.lock();
-        Self::translate(&st, addr, len, access).map(|_| ())
+        self.translate(&st, addr, len, access).map(|_| ())
     }
 
     /// Reads a plain-old-data value from guest memory.
@@ -683,7 +801,13 @@ impl MemoryManager {
             return Err(Errno::EINVAL);
         }
         let st = self.state.lock();
-        let pieces = Self::translate(&st, addr, 4, Access::Read)?;
+        // A futex word in writable memory may be written (FUTEX_WAKE_OP, PI futexes):
+        // a private file page is copied first, so the file never changes.
+        let access = match st.find(addr) {
+            Some(v) if v.prot.write => Access::Write,
+            _ => Access::Read,
+        };
+        let pieces = self.translate(&st, addr, 4, access)?;
         let off = pieces[0].0;
         Ok((off, self.mf.atomic_u32(off)))
     }

@@ -110,17 +110,24 @@ impl MemoryManager {
                     )
                     .map_err(Errno::from)?;
                 if !r.dont_unmap {
-                    self.release(&piece);
+                    // The moved VMA keeps the backing (a private mapping's copies).
+                    self.release_file(&piece);
                 }
             }
             if r.dont_unmap {
+                // What stays behind is like a fresh mapping: the file's pages for a file
+                // mapping (private copies went with the move), zeroes for anonymous memory.
                 let stay = match &piece.file {
-                    Some(_) => piece.clone(),
-                    None => {
+                    Some(f) if !f.is_private() => piece.clone(),
+                    _ => {
                         let len = piece.end - piece.start;
                         let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
                         Vma {
                             offset: backing.start,
+                            file: piece.file.as_ref().map(|f| VmaFile {
+                                cow: Some(super::CowPages::default()),
+                                ..f.clone()
+                            }),
                             ..piece.clone()
                         }
                     }
@@ -158,10 +165,27 @@ impl MemoryManager {
                         file.may_write,
                     )
                     .map_err(Errno::from)?;
+                // A private mapping's extension has copies of its own to make.
+                let offset = if file.is_private() {
+                    match self.mf.allocate(len) {
+                        Ok(b) => b.start,
+                        Err(_) => {
+                            file.mappable.remove_mapping(
+                                &space,
+                                AddrRange::new(end, new_end),
+                                file.offset,
+                                file.may_write,
+                            );
+                            return Err(Errno::ENOMEM);
+                        }
+                    }
+                } else {
+                    0
+                };
                 Vma {
                     start: end,
                     end: new_end,
-                    offset: 0,
+                    offset,
                     file: Some(file),
                     ..last
                 }
@@ -190,7 +214,7 @@ impl MemoryManager {
         fixed: Option<u64>,
     ) -> Result<u64, Errno> {
         let vma = st.find(old).cloned().ok_or(Errno::EFAULT)?;
-        let Some(f) = &vma.file else {
+        let Some(f) = vma.file.as_ref().filter(|f| !f.is_private()) else {
             return Err(Errno::EINVAL);
         };
         let dest = match fixed {

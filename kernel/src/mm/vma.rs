@@ -1,23 +1,42 @@
 //! A virtual memory area: a contiguous range of guest addresses with one protection,
 //! backed by a contiguous range of the memory file.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use veil_memmap::mapping::Mappable;
 use veil_memmap::FileRange;
 use veil_platform::Prot;
 
-/// The file behind a shared file mapping.
+/// The pages of a private file mapping that were copied on write, by their
+/// memory-file offset in the VMA's backing. Shared by the pieces a VMA is split into
+/// (their backings are disjoint, so the offsets never collide); a leaf lock.
+pub type CowPages = Arc<Mutex<BTreeSet<u64>>>;
+
+/// The file behind a file mapping.
 #[derive(Clone)]
 pub struct VmaFile {
     /// The file's pages.
     pub mappable: Arc<dyn Mappable>,
     /// File offset mapped at the VMA's start.
     pub offset: u64,
-    /// Whether the file was open for writing (`mprotect(PROT_WRITE)` needs it).
+    /// Whether the mapping may write the file: a shared mapping of a file open for
+    /// writing (`mprotect(PROT_WRITE)` needs it). Always false for a private one.
     pub may_write: bool,
     /// Name for `/proc/[pid]/maps`.
     pub path: Arc<str>,
+    /// For a private mapping (`MAP_PRIVATE`): the pages copied on write, which live in
+    /// the VMA's backing; every other page is the file's, installed read-only. `None`
+    /// for a shared mapping.
+    pub cow: Option<CowPages>,
+}
+
+impl VmaFile {
+    /// Whether this is a private (copy-on-write) mapping of the file.
+    pub fn is_private(&self) -> bool {
+        self.cow.is_some()
+    }
 }
 
 impl std::fmt::Debug for VmaFile {
@@ -35,11 +54,13 @@ pub struct Vma {
     pub end: u64,
     /// Guest protection.
     pub prot: Prot,
-    /// Memory-file offset of `start` (anonymous and private memory).
+    /// Memory-file offset of `start` (anonymous memory, and the copied pages of a
+    /// private file mapping).
     pub offset: u64,
     /// Label in `/proc/self/maps` (`[heap]`, `[stack]`), if any.
     pub name: Option<&'static str>,
-    /// The file of a shared file mapping: pages come from it, not from `offset`.
+    /// The file of a file mapping: pages come from it (but for a private mapping's
+    /// copied pages, which come from `offset`).
     pub file: Option<VmaFile>,
 }
 
@@ -54,10 +75,15 @@ impl Vma {
         self.file.as_ref().map(|f| f.offset + (addr - self.start))
     }
 
-    /// The memory-file range backing the whole VMA (anonymous and private memory;
-    /// empty for a shared file mapping, whose pages the file owns).
+    /// Whether this VMA maps a file shared (its pages are the file's).
+    pub fn is_shared_file(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| !f.is_private())
+    }
+
+    /// The memory-file range backing the whole VMA (anonymous memory and a private file
+    /// mapping's copies; empty for a shared file mapping, whose pages the file owns).
     pub fn backing(&self) -> FileRange {
-        if self.file.is_some() {
+        if self.is_shared_file() {
             return FileRange { start: 0, end: 0 };
         }
         FileRange {

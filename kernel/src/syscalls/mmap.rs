@@ -59,7 +59,6 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         }
         return mm.map_anonymous(addr, len_pages, want, fixed, noreplace, None);
     }
-    // A file mapping: a private copy of the file's bytes.
     let file = sc.task.files.get(fd)?;
     let st = file.ops.stat()?;
     let kind = st.st_mode & S_IFMT;
@@ -79,19 +78,39 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if kind != S_IFREG {
         return Err(Errno::ENODEV);
     }
+    let inode = file.location.as_ref().map(|l| l.inode().clone());
+    let mappable = inode.filter(|i| i.mappable().is_some());
     if flags & MAP_TYPE != MAP_PRIVATE {
         // Shared: the file's own pages, coherent with read/write of the file.
-        let inode = file.location.as_ref().ok_or(Errno::ENODEV)?.inode().clone();
-        inode.mappable().ok_or(Errno::ENODEV)?;
         let vma_file = VmaFile {
-            mappable: Arc::new(InodeMappable(inode)),
+            mappable: Arc::new(InodeMappable(mappable.ok_or(Errno::ENODEV)?)),
             offset: off,
             may_write: file.writable(),
             path: Arc::from(file.path.as_str()),
+            cow: None,
         };
         return mm.map_shared_file(addr, len_pages, want, fixed, noreplace, vma_file);
     }
     off.checked_add(len_pages).ok_or(Errno::EOVERFLOW)?;
+    if let Some(inode) = mappable {
+        // Private: the file's pages until written, then copies.
+        let vma_file = VmaFile {
+            mappable: Arc::new(InodeMappable(inode)),
+            offset: off,
+            may_write: false,
+            path: Arc::from(file.path.as_str()),
+            cow: None,
+        };
+        match mm.map_private_file(addr, len_pages, want, fixed, noreplace, vma_file) {
+            Ok(start) => return Ok(start),
+            // A file whose pages cannot be mapped (a host file not in memory) is
+            // copied instead.
+            Err(Errno::ENODEV | Errno::EFAULT | Errno::EPERM) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // A file without pages to map (a host file, a /proc file): a private copy of its
+    // bytes, taken now.
     let rw = Prot {
         read: true,
         write: true,

@@ -87,13 +87,13 @@ syscall_table! {
     SYS_CHDIR => file::chdir, Full;
     SYS_FCHDIR => file::fchdir, Full;
     SYS_UMASK => file::umask, Full;
-    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings are copies taken at mmap time (later writes to the file are not seen); MAP_SHARED file mappings are coherent; no copy-on-write across fork yet");
+    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings copy on write from the file's pages (a file with no pages to map, as in /proc, is copied at mmap time); MAP_SHARED file mappings are coherent; fork copies private memory (no copy-on-write across fork yet); MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE accepted, pages still come on first touch");
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MREMAP => mmap::mremap, Partial("shrink, grow in place, move (MAYMOVE, FIXED, DONTUNMAP) without copying; a grown mapping shows as two lines in /proc/self/maps");
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
     SYS_BRK => mmap::brk, Full;
     SYS_MSYNC => mmap::msync, Full;
-    SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages; other advice is accepted and ignored");
+    SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages and make private file pages read the file again; other advice is accepted and ignored");
     SYS_CLONE => thread::clone, Partial("threads and processes; namespaces and CLONE_PIDFD are EINVAL");
     SYS_CLONE3 => thread::clone3, Partial("threads and processes; no set_tid, cgroup, namespaces or pidfd");
     SYS_EXIT => thread::exit, Partial("robust futex lists are not walked at exit");
