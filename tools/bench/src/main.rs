@@ -12,7 +12,10 @@
 //! - copy-up: the first write of one byte to a 256 MiB host file under
 //!   `veil do` (open + write + close in the guest, tests/programs/copyup.c),
 //!   which copies the file up into the overlay's memory upper layer, against
-//!   host `cp` of the same file (see copyup.rs).
+//!   host `cp` of the same file (see copyup.rs);
+//! - fork: fork + exit + wait, fork + exec + wait of a static binary, and
+//!   fork + exit + wait from a 64 MiB touched heap, each timed in the guest
+//!   (tests/programs/fork_loop.c), natively and under `veil do` (fork.rs).
 //!
 //! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
 //! tracee, veil and veil's guests (which inherit the affinity) all share it:
@@ -25,6 +28,7 @@
 
 mod copyup;
 mod floor;
+mod fork;
 mod programs;
 mod run;
 
@@ -120,7 +124,7 @@ impl Args {
 }
 
 /// The median of a non-empty list.
-fn median(values: &[f64]) -> f64 {
+pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
@@ -227,7 +231,7 @@ fn bench(args: &Args) -> Result<(), String> {
         Some(pin_to_one_cpu()?)
     };
     let sources = programs::find_sources()?;
-    let built = programs::build(&sources, &["getpid_loop", "hello", "copyup"])?;
+    let built = programs::build(&sources, &["getpid_loop", "hello", "copyup", "fork_loop"])?;
     let getpid_loop = built.path("getpid_loop");
     let hello = built.path("hello");
     let n = args.iterations.to_string();
@@ -266,6 +270,13 @@ fn bench(args: &Args) -> Result<(), String> {
         "veil do -- hello",
     );
     let copyup = copyup::measure(&args.veil, &built.path("copyup"))?;
+    let fork_loop = built.path("fork_loop");
+    let mut forks = Vec::new();
+    for case in fork::CASES {
+        let native = fork::measure(case, &fork_loop, None, args.repeats)?;
+        let veil = fork::measure(case, &fork_loop, Some(&args.veil), args.repeats);
+        forks.push((case.name, native, veil));
+    }
 
     println!(
         "veil-bench: {}; getpid: median of {} batches of {} calls; startup: median of {} runs",
@@ -294,6 +305,9 @@ fn bench(args: &Args) -> Result<(), String> {
         "ms",
         &copyup.veil_ms,
     );
+    for (name, native, veil) in &forks {
+        row(name, *native, "us", veil);
+    }
     println!();
     println!(
         "floor: raw PTRACE_SYSEMU + waitpid + GETREGS + SETREGS, measured by veil-bench \
@@ -310,6 +324,10 @@ fn bench(args: &Args) -> Result<(), String> {
         copyup::COPYUP_RUNS,
         copyup::COPYUP_RUNS
     );
+    println!(
+        "fork: time per round measured in the guest, median of {} runs each",
+        args.repeats
+    );
     for (what, result) in [
         ("veil getpid", &veil_getpid),
         ("veil startup", &veil_startup),
@@ -317,6 +335,11 @@ fn bench(args: &Args) -> Result<(), String> {
     ] {
         if let Err(e) = result {
             println!("{what}: error: {e}");
+        }
+    }
+    for (name, _, veil) in &forks {
+        if let Err(e) = veil {
+            println!("veil {name}: error: {e}");
         }
     }
     println!();
