@@ -125,6 +125,31 @@ pub fn open_fifo(
             }
         }
     };
+    open_end(pipe, read, write, nonblock, true)
+}
+
+/// Opens another end of the pipe behind `end` (opening `/proc/<pid>/fd/N` of a pipe):
+/// the pipe is shared, the new end has its own mode. Unlike a FIFO's, the open never
+/// waits for the other side (Linux's `fifo_open` waits only off pipefs), but a
+/// non-blocking writer without a reader still fails with `ENXIO`.
+pub fn reopen(
+    end: &PipeEnd,
+    read: bool,
+    write: bool,
+    nonblock: bool,
+) -> Result<Arc<PipeEnd>, Errno> {
+    open_end(end.pipe.clone(), read, write, nonblock, false)
+}
+
+/// Opens an end of `pipe`, with fifo(7)'s waits if `wait_for_partner` (see
+/// [`open_fifo`]).
+fn open_end(
+    pipe: Arc<Pipe>,
+    read: bool,
+    write: bool,
+    nonblock: bool,
+    wait_for_partner: bool,
+) -> Result<Arc<PipeEnd>, Errno> {
     let mut st = pipe.state.lock();
     if write && !read && nonblock && st.readers == 0 {
         return Err(Errno::ENXIO);
@@ -145,7 +170,7 @@ pub fn open_fifo(
         st.write_opens += 1;
     }
     st.waiters.wake_all();
-    if read == write || nonblock {
+    if read == write || nonblock || !wait_for_partner {
         return Ok(end);
     }
     // Wait until the other side has opened (now or since we came).
@@ -286,6 +311,15 @@ impl FileOps for PipeEnd {
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {
         Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
+    }
+
+    fn reopen(
+        &self,
+        read: bool,
+        write: bool,
+        nonblock: bool,
+    ) -> Option<Result<Arc<dyn FileOps>, Errno>> {
+        Some(reopen(self, read, write, nonblock).map(|end| end as Arc<dyn FileOps>))
     }
 
     fn unread_bytes(&self) -> Result<usize, Errno> {

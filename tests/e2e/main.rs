@@ -12,6 +12,7 @@
 
 mod harness;
 
+mod bash;
 mod busybox;
 mod cli;
 mod epoll;
@@ -20,6 +21,7 @@ mod fuzz;
 mod hostfs;
 mod identity;
 mod locks;
+mod memory;
 mod native;
 mod overlay;
 mod poll;

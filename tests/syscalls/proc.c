@@ -451,3 +451,89 @@ TEST(getdents64, proc_lists_this_process) {
     CHECK(found);
     CHECK(self);
 }
+
+/* /proc/self/fd/N is a magic link: opening it opens the descriptor's file. */
+
+TEST(openat, proc_fd_link_of_a_pipe_opens_the_pipe) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_EQ(write(p[1], "hi", 2), 2);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int fd = CHECK_OK(open(path, O_RDONLY));
+    CHECK(fd != p[0]);
+    char buf[4] = {0};
+    CHECK_EQ(read(fd, buf, sizeof buf), 2);
+    CHECK_STR(buf, "hi");
+}
+
+TEST(openat, dev_fd_link_of_a_pipe_write_end_writes_the_pipe) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", p[1]);
+    int fd = CHECK_OK(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    CHECK_EQ(write(fd, "ok", 2), 2);
+    char buf[4] = {0};
+    CHECK_EQ(read(p[0], buf, sizeof buf), 2);
+    CHECK_STR(buf, "ok");
+}
+
+TEST(openat, proc_fd_link_of_a_pipe_gets_its_own_flags) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int fd = CHECK_OK(open(path, O_RDONLY | O_NONBLOCK));
+    CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+    CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK));
+    char c;
+    CHECK_ERR(read(fd, &c, 1), EAGAIN);
+}
+
+TEST(openat, proc_fd_link_of_an_unlinked_file_opens_it) {
+    int w = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_EQ(write(w, "data", 4), 4);
+    CHECK_OK(unlink("f"));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", w);
+    int fd = CHECK_OK(open(path, O_RDONLY));
+    char buf[8] = {0};
+    CHECK_EQ(read(fd, buf, sizeof buf), 4);
+    CHECK_STR(buf, "data");
+    /* A new description: its own offset. */
+    CHECK_EQ(lseek(w, 0, SEEK_CUR), 4);
+}
+
+TEST(newfstatat, proc_fd_link_of_a_pipe_stats_the_pipe) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    struct stat st, fst;
+    CHECK_OK(stat(path, &st));
+    CHECK_OK(fstat(p[0], &fst));
+    CHECK(S_ISFIFO(st.st_mode));
+    CHECK_EQ(st.st_ino, fst.st_ino);
+    CHECK_OK(lstat(path, &st));
+    CHECK(S_ISLNK(st.st_mode));
+}
+
+TEST(openat, dev_stdin_of_a_pipe_opens_the_pipe) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_EQ(write(p[1], "in", 2), 2);
+    CHECK_OK(dup2(p[0], 0));
+    int fd = CHECK_OK(open("/dev/stdin", O_RDONLY));
+    char buf[4] = {0};
+    CHECK_EQ(read(fd, buf, sizeof buf), 2);
+    CHECK_STR(buf, "in");
+}
+
+TEST(openat, proc_fd_link_of_a_closed_descriptor_is_enoent) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    CHECK_OK(close(fd));
+    CHECK_ERR(open(path, O_RDONLY), ENOENT);
+}

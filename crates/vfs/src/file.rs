@@ -64,6 +64,18 @@ pub const POLLWRNORM: u32 = 0x100;
 /// What a file can do. Every method has Linux's answer for a file that cannot do it,
 /// so implementations override only what they support.
 pub trait FileOps: Send + Sync {
+    /// Opens the file again for a `/proc/<pid>/fd/N` link when it has no place in the
+    /// name tree to open it from (a pipe gets a new end): `None` if it cannot be
+    /// reopened that way.
+    fn reopen(
+        &self,
+        _read: bool,
+        _write: bool,
+        _nonblock: bool,
+    ) -> Option<Result<Arc<dyn FileOps>, Errno>> {
+        None
+    }
+
     /// Reads at the file's current position (host offset or own cursor), advancing it.
     fn read(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)

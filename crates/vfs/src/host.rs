@@ -155,6 +155,31 @@ fn xattr_result(r: isize) -> Result<usize, Errno> {
 }
 
 impl FileOps for HostFile {
+    /// An inherited host descriptor (stdio) opened again through the host's own magic
+    /// link, `/proc/self/fd/N`: a new host description of the same file, as the guest
+    /// would get natively.
+    fn reopen(
+        &self,
+        read: bool,
+        write: bool,
+        nonblock: bool,
+    ) -> Option<Result<std::sync::Arc<dyn FileOps>, Errno>> {
+        let mut flags = match (read, write) {
+            (true, false) => OFlag::O_RDONLY,
+            (false, true) => OFlag::O_WRONLY,
+            _ => OFlag::O_RDWR,
+        } | OFlag::O_CLOEXEC
+            | OFlag::O_NOCTTY;
+        if nonblock {
+            flags |= OFlag::O_NONBLOCK;
+        }
+        let link = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
+        let reopened = crate::hostfs::sys::open(std::path::Path::new(&link), flags).map(|fd| {
+            std::sync::Arc::new(HostFile::new(fd, self.kind)) as std::sync::Arc<dyn FileOps>
+        });
+        Some(reopened)
+    }
+
     fn readiness(&self, _waker: Option<&std::sync::Arc<dyn crate::file::PollWaker>>) -> u32 {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         let mut fds = [PollFd::new(

@@ -405,7 +405,7 @@ impl MemoryManager {
     }
 
     fn unmap_locked(&self, st: &mut MmState, start: u64, end: u64) -> Result<(), Errno> {
-        if !st.overlaps(start, end) {
+        if start >= end || !st.overlaps(start, end) {
             return Ok(());
         }
         for vma in st.carve(start, end) {

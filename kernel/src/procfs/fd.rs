@@ -1,9 +1,13 @@
 //! `/proc/<pid>/fd/`: one symlink per open descriptor, to the path the file was opened
-//! by.
+//! by; opening one opens the descriptor's file (a magic link).
+
+use std::any::Any;
+use std::sync::Arc;
 
 use veil_abi::flags::open::{O_ACCMODE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY};
 use veil_abi::Errno;
-use veil_vfs::inode::{FileType, InodeRef};
+use veil_vfs::inode::{Attr, FileType, InodeOps, InodeRef};
+use veil_vfs::OpenFile;
 
 use super::node::{self, DirSource};
 use super::subject::Subject;
@@ -49,8 +53,52 @@ impl DirSource for FdDir {
             let file = task.files.get(fd).map_err(|_| Errno::ENOENT)?;
             Ok(link_target(&file))
         });
-        Ok(node::link(path, perm, self.subject.owner(), target))
+        Ok(Arc::new(FdLink {
+            link: node::link(path, perm, self.subject.owner(), target),
+            subject: self.subject.clone(),
+            fd,
+        }))
     }
+}
+
+/// The link `/proc/<pid>/fd/N`: reads as [`link_target`], and is a "magic link" as
+/// Linux's: opening it opens the descriptor's file itself, even one with no path
+/// (a pipe), see [`fd_link_file`].
+struct FdLink {
+    /// The plain symlink (attributes and target).
+    link: InodeRef,
+    subject: Subject,
+    fd: i32,
+}
+
+impl InodeOps for FdLink {
+    fn kind(&self) -> FileType {
+        FileType::Symlink
+    }
+
+    fn attr(&self) -> Result<Attr, Errno> {
+        self.link.attr()
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        self.link.readlink()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// If `inode` is a `/proc/<pid>/fd/N` link, the open file it stands for (`ENOENT` if
+/// the descriptor was closed since).
+pub fn fd_link_file(inode: &InodeRef) -> Option<Result<Arc<OpenFile>, Errno>> {
+    let link = inode.as_any().downcast_ref::<FdLink>()?;
+    Some(
+        link.subject
+            .task()
+            .map_err(|_| Errno::ENOENT)
+            .and_then(|t| t.files.get(link.fd).map_err(|_| Errno::ENOENT)),
+    )
 }
 
 /// What `/proc/[pid]/fd/N` reads as: the file's path, with ` (deleted)` once its name

@@ -46,11 +46,12 @@ impl Region {
 
 /// The regions of a memory manager's VMAs.
 ///
-/// A shared mapping (of a file, or shared anonymous memory) shows `s`, its file offset
-/// and its path. Private file mappings are copies made at `mmap` time that record no
-/// file, so they show as anonymous (offset 0, device `00:00`, inode 0) with the VMA's
-/// label, if any; so does the device and inode of every region, which the VMA does not
-/// keep. `Vma::offset` is an offset in the sentry's memory file and is never shown.
+/// A file mapping shows its file offset and its path, `s` if shared (as does shared
+/// anonymous memory) and `p` if private. A private mapping of a file with no pages to
+/// map (a `/proc` file) is a copy that records no file, so it shows as anonymous
+/// (offset 0) with the VMA's label, if any. No region shows its device and inode, which
+/// the VMA does not keep. `Vma::offset` is an offset in the sentry's memory file and is
+/// never shown.
 pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
     vmas.iter()
         .map(|v| Region {
@@ -59,7 +60,7 @@ pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
             read: v.prot.read,
             write: v.prot.write,
             exec: v.prot.execute,
-            shared: v.file.is_some(),
+            shared: v.is_shared_file(),
             offset: v.file.as_ref().map_or(0, |f| f.offset),
             dev: (0, 0),
             inode: 0,

@@ -50,6 +50,8 @@ mod system;
 #[cfg(test)]
 mod tests;
 
+pub use fd::fd_link_file;
+
 use std::sync::Weak;
 
 use veil_vfs::inode::InodeRef;

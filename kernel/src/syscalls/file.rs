@@ -81,6 +81,12 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
         directory: flags & O_DIRECTORY != 0,
         empty_path: false,
     };
+    // A magic link names an existing file: O_CREAT (without O_EXCL) opens it.
+    if walk.follow_final && flags & (O_CREAT | O_EXCL) != O_CREAT | O_EXCL {
+        if let Some(file) = open_magic_link(sc, dirfd, &path, flags)? {
+            return install_open_file(sc, file, flags);
+        }
+    }
     let (at, created) = if flags & O_CREAT != 0 && !path_only {
         // O_CREAT|O_EXCL never follows a final symlink: an existing link is EEXIST.
         let walk = if flags & O_EXCL != 0 {
@@ -116,6 +122,20 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     } else {
         (resolve(sc, dirfd, &path, walk)?, false)
     };
+    let file = open_at(sc, at, created, flags)?;
+    install_open_file(sc, file, flags)
+}
+
+/// Opens the file at `at` (just created if `created`) with `flags`: checks the type
+/// and permissions, copies up and truncates as asked.
+fn open_at(
+    sc: &SyscallCtx<'_>,
+    at: PathRef,
+    created: bool,
+    flags: u32,
+) -> Result<Arc<OpenFile>, Errno> {
+    let path_only = flags & O_PATH != 0;
+    let creds = Creds::current();
     let inode = at.inode().clone();
     let kind = inode.kind();
     if kind == FileType::Symlink && !path_only {
@@ -163,18 +183,110 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
         flags
     };
     let shown = String::from_utf8_lossy(&display(sc, &at)).into_owned();
-    let file = OpenFile::at(
+    Ok(OpenFile::at(
         ops,
         // O_CLOEXEC belongs to the descriptor, not the description (F_GETFL omits it).
         kept & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
         at,
         shown,
-    );
+    ))
+}
+
+/// Installs `file`, opened with `flags`, as the caller's lowest free descriptor.
+fn install_open_file(sc: &SyscallCtx<'_>, file: Arc<OpenFile>, flags: u32) -> SysResult {
     let limit = nofile_limit(sc);
     sc.task
         .files
         .install(file, flags & O_CLOEXEC != 0, 0, limit)
         .map(|fd| fd as u64)
+}
+
+/// Whether `path` may lead to a `/proc/<pid>/fd/N` link through its last component:
+/// only such paths pay for the symlink-by-symlink walk of [`open_magic_link`]. A chain
+/// through a symlink of the guest's own naming none of these is followed as text.
+fn may_be_magic(path: &[u8]) -> bool {
+    path.windows(2).any(|w| w == b"fd") || path.windows(3).any(|w| w == b"std")
+}
+
+/// Opening a `/proc/<pid>/fd/N` link opens the descriptor's file itself, as Linux's
+/// magic links (`nd_jump_link`): a file with a place in the tree is opened there
+/// again (even once unlinked), a pipe gets a new end of the same pipe, an inherited
+/// host descriptor is reopened on the host. `None` when `path` does not end at such a
+/// link (see [`magic_link_file`]), or at the link of a file that cannot be reopened
+/// (an eventfd), which the caller then opens by the link's text.
+fn open_magic_link(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path: &[u8],
+    flags: u32,
+) -> Result<Option<Arc<OpenFile>>, Errno> {
+    let Some(file) = magic_link_file(sc, dirfd, path)? else {
+        return Ok(None);
+    };
+    if let Some(location) = file.location.clone() {
+        return open_at(sc, location, false, flags).map(Some);
+    }
+    let (read, write) = match flags & O_ACCMODE {
+        O_RDONLY => (true, false),
+        O_WRONLY => (false, true),
+        _ => (true, true),
+    };
+    let Some(ops) = file.ops.reopen(read, write, flags & O_NONBLOCK != 0) else {
+        return Ok(None);
+    };
+    let kept = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    Ok(Some(OpenFile::new(ops?, kept, file.path.clone())))
+}
+
+/// If the final symlinks of `path` lead to a `/proc/<pid>/fd/N` link, the open file
+/// it stands for: followed one by one, up to [`MAX_MAGIC_HOPS`]. Only paths that
+/// [`may_be_magic`] pay for this walk; `None` for any other, and when the walk fails
+/// (the ordinary walk then reports the error).
+fn magic_link_file(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path: &[u8],
+) -> Result<Option<Arc<OpenFile>>, Errno> {
+    if !may_be_magic(path) {
+        return Ok(None);
+    }
+    let Ok(mut at) = resolve(sc, dirfd, path, WalkFlags::NOFOLLOW) else {
+        return Ok(None);
+    };
+    for _ in 0..MAX_MAGIC_HOPS {
+        if at.kind() != FileType::Symlink {
+            return Ok(None);
+        }
+        if let Some(file) = crate::procfs::fd_link_file(at.inode()) {
+            return file.map(Some);
+        }
+        let target = at.inode().readlink()?;
+        let Some(parent) = at.dirent.parent() else {
+            return Ok(None);
+        };
+        let from = PathRef::new(at.mount.clone(), parent);
+        at = match resolve_from(sc, &from, &target) {
+            Ok(next) => next,
+            Err(_) => return Ok(None),
+        };
+    }
+    Ok(None)
+}
+
+/// Symlinks [`open_magic_link`] follows before it leaves the rest to the ordinary walk
+/// (which reports `ELOOP` past Linux's limit).
+const MAX_MAGIC_HOPS: usize = 8;
+
+/// Resolves `target` (a symlink's text) relative to the directory `from`, not
+/// following its last component.
+fn resolve_from(sc: &SyscallCtx<'_>, from: &PathRef, target: &[u8]) -> Result<PathRef, Errno> {
+    let (root, cwd) = sc.task.fs.root_and_cwd();
+    let creds = Creds::current();
+    let search = move |a: &veil_vfs::inode::Attr| perm::may_access(a, &creds, MAY_EXEC);
+    let mut ctx = veil_vfs::walk::WalkCtx::new(sc.task.kernel.namespace(), &root, &cwd);
+    ctx.start = Some(from);
+    ctx.may_search = Some(&search);
+    ctx.resolve(target, WalkFlags::NOFOLLOW)
 }
 
 /// `open(path, flags, mode)`.
@@ -233,6 +345,12 @@ fn stat_at(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32) -> Resul
     let path = read_path(sc, path_addr)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
         return sc.task.files.get(dirfd)?.ops.stat();
+    }
+    // A magic link stats the descriptor's file, even one with no path (a pipe).
+    if flags & AT_SYMLINK_NOFOLLOW == 0 {
+        if let Some(file) = magic_link_file(sc, dirfd, &path)? {
+            return file.ops.stat();
+        }
     }
     Ok(lookup_at(sc, dirfd, path_addr, flags)?
         .inode()

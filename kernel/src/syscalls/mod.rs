@@ -21,6 +21,7 @@ mod record_lock;
 mod rusage;
 mod signal;
 mod sigqueue;
+mod socket;
 mod sync;
 mod table;
 mod thread;

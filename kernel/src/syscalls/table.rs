@@ -6,7 +6,8 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, rusage,
-    signal, sigqueue, sync, thread, time, timer, transfer, wait, xattr, SysResult, SyscallCtx,
+    signal, sigqueue, socket, sync, thread, time, timer, transfer, wait, xattr, SysResult,
+    SyscallCtx,
 };
 
 /// A handler.
@@ -47,6 +48,7 @@ use Support::*;
 
 const RUSAGE_NOTE: &str = "user time is time in guest code and system time time in the sentry on its behalf, measured at each trap (as gVisor); ru_maxrss is the peak mapped size, ru_minflt the faults the sentry resolved, ru_nvcsw the waits that blocked; the other counters are 0";
 const CPU_TIMER_NOTE: &str = "timers on CPU-time clocks (ITIMER_VIRTUAL, ITIMER_PROF, CPU clock ids) are checked every 4 ms, as Linux checks them at each tick";
+const NO_SOCKETS_NOTE: &str = "no descriptor can be a socket yet (socket and socketpair are ENOSYS, socket files open with ENXIO): EBADF for a closed descriptor, else ENOTSOCK, as Linux answers for a descriptor that is no socket";
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
@@ -141,6 +143,22 @@ syscall_table! {
     SYS_CLOCK_GETTIME => time::clock_gettime, Full;
     SYS_GETRUSAGE => rusage::getrusage, Partial(RUSAGE_NOTE);
     SYS_TIMES => rusage::times, Full;
+    SYS_CONNECT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_ACCEPT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_SENDTO => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_RECVFROM => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_SENDMSG => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_RECVMSG => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_SHUTDOWN => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_BIND => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_LISTEN => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_GETSOCKNAME => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_GETPEERNAME => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_SETSOCKOPT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_GETSOCKOPT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_SENDMMSG => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_RECVMMSG => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
+    SYS_ACCEPT4 => socket::accept4, Partial(NO_SOCKETS_NOTE);
     SYS_ALARM => timer::alarm, Full;
     SYS_GETITIMER => timer::getitimer, Full;
     SYS_SETITIMER => timer::setitimer, Partial(CPU_TIMER_NOTE);

@@ -29,7 +29,7 @@ mod inode;
 mod lookup;
 mod page_cache;
 mod readdir;
-mod sys;
+pub(crate) mod sys;
 mod xattr;
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ fn adopt(fd: RawFd) -> OwnedFd {
 }
 
 /// `open(path, flags | O_CLOEXEC)`.
-pub(super) fn open(path: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
+pub(crate) fn open(path: &Path, flags: OFlag) -> Result<OwnedFd, Errno> {
     nix::fcntl::open(path, flags | OFlag::O_CLOEXEC, Mode::empty())
         .map(adopt)
         .map_err(errno)
