@@ -36,6 +36,11 @@ pub struct KernelConfig {
     /// Most tasks (threads) alive at once in the sandbox, as a pids cgroup's
     /// `pids.max`: a `fork` or `clone` beyond it fails with `EAGAIN`. 0: no limit.
     pub pids_limit: usize,
+    /// The most memory (guest pages and in-memory files, in bytes) the sandbox may use,
+    /// as a memory cgroup's `memory.max` (resident memory; mappings themselves are not
+    /// limited): past it, the process whose page fault needs more is killed
+    /// (`SIGKILL`, as by Linux's OOM killer). `None`: no limit but the memory file's.
+    pub memory_limit: Option<u64>,
 }
 
 /// The default of [`KernelConfig::pids_limit`].
@@ -175,6 +180,13 @@ impl Kernel {
             }),
             Err(_) => Err(Errno::EAGAIN),
         }
+    }
+
+    /// Whether the sandbox uses more memory than `config.memory_limit` allows.
+    pub fn over_memory_limit(&self) -> bool {
+        self.config
+            .memory_limit
+            .is_some_and(|limit| self.memory.resident_bytes() > limit)
     }
 
     /// Tasks alive now, as counted against the pids limit.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use veil_abi::flags::signal::SIGKILL;
 use veil_platform::{Context, Registers, Stop};
 
-use crate::signal::{self, SigInfo};
+use crate::signal::{self, SigInfo, SI_KERNEL};
 use crate::syscalls::{self, Exit};
 use crate::task::Task;
 use crate::thread_group::ExitStatus;
@@ -97,6 +97,18 @@ impl Runner {
                 }
                 Ok(Stop::Fault { addr, cause, .. }) => {
                     task.clock.count_fault();
+                    if task.kernel.over_memory_limit() {
+                        // The OOM killer's choice, simplified: the process that needs
+                        // the memory.
+                        tracing::warn!(
+                            "out of memory (--memory={}): killed process {} ({})",
+                            task.kernel.config.memory_limit.unwrap_or(0),
+                            task.tg.tgid,
+                            String::from_utf8_lossy(&task.comm.lock())
+                        );
+                        task.tg.send_signal(SigInfo::kernel(SIGKILL, SI_KERNEL, 0));
+                        continue;
+                    }
                     if let Err(sig) = task.mm().handle_fault(addr, cause) {
                         signal::force(&task, SigInfo::kernel(sig.signo, sig.code, addr));
                     }

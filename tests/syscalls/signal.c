@@ -669,6 +669,37 @@ TEST(rt_sigreturn, faulting_instruction_is_retried) {
     CHECK_EQ(c, 77);
 }
 
+/* A handler that points its own frame's FP state at an unmapped page. */
+static void on_corrupt_fpstate(int sig, siginfo_t *si, void *uc) {
+    (void)sig;
+    (void)si;
+    ((ucontext_t *)uc)->uc_mcontext.fpregs = (struct _libc_fpstate *)harness_bad_ptr();
+}
+
+TEST(rt_sigreturn, a_frame_with_a_bad_fp_state_pointer_kills_with_sigsegv) {
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        struct sigaction sa = {0};
+        sa.sa_sigaction = on_corrupt_fpstate;
+        sa.sa_flags = SA_SIGINFO;
+        sigaction(SIGUSR1, &sa, 0);
+        raise(SIGUSR1);
+        _exit(0);
+    }
+    CHECK_EQ(harness_wait(pid), 128 + SIGSEGV);
+}
+
+TEST(rt_sigreturn, with_the_stack_on_an_unmapped_page_kills_with_sigsegv) {
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        /* No frame at all: rt_sigreturn reads its ucontext from the stack pointer. */
+        void *bad = harness_bad_ptr();
+        __asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall" : : "r"(bad) : "rax", "memory");
+        _exit(0);
+    }
+    CHECK_EQ(harness_wait(pid), 128 + SIGSEGV);
+}
+
 /* ---- sigaltstack ---- */
 
 TEST(sigaltstack, none_at_first) {

@@ -102,6 +102,14 @@ impl MemoryFile {
         self.size - self.allocator.lock().free_bytes()
     }
 
+    /// Bytes of the file backed by host memory now (pages written and not given
+    /// back): what guest memory and in-memory files really use.
+    pub fn resident_bytes(&self) -> u64 {
+        nix::sys::stat::fstat(self.fd.as_raw_fd())
+            .map(|st| st.st_blocks as u64 * 512)
+            .unwrap_or(0)
+    }
+
     /// Virtual size of the file: the most memory the sandbox can use.
     pub fn size(&self) -> u64 {
         self.size

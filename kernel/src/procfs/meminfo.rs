@@ -104,9 +104,10 @@ fn host_ram() -> Option<u64> {
 /// The memory figures of `kernel`.
 pub(super) fn gather(kernel: &Kernel) -> MemInfo {
     let file = kernel.memory.size();
+    let total = host_ram().map_or(file, |ram| ram.min(file));
     MemInfo {
-        total: host_ram().map_or(file, |ram| ram.min(file)),
-        used: kernel.memory.allocated_bytes(),
+        total: kernel.config.memory_limit.map_or(total, |l| l.min(total)),
+        used: kernel.memory.resident_bytes(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `veil do [--platform=ptrace] [--strace] [--pids-limit=N] [--debug-log=FILE] -- CMD ARGS…`
+//! `veil do [--platform=ptrace] [--strace] [--pids-limit=N] [--memory=BYTES] [--debug-log=FILE] -- CMD ARGS…`
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -48,6 +48,11 @@ pub struct DoArgs {
     /// fails with EAGAIN. 0 means no limit.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PIDS_LIMIT)]
     pids_limit: usize,
+    /// The most memory the sandbox may use (guest pages and in-memory files), in
+    /// bytes, or with a K, M or G suffix; past it, the process that needs more is
+    /// killed with SIGKILL, as by an OOM killer.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    memory: Option<u64>,
     /// Write the sentry's debug log to FILE.
     #[arg(long, value_name = "FILE")]
     debug_log: Option<PathBuf>,
@@ -75,6 +80,30 @@ fn resolve(cmd: &Path) -> Option<PathBuf> {
         })
         .or(candidates.first())
         .cloned()
+}
+
+/// Parses `--memory`: a positive number of bytes, with an optional `K`, `M` or `G`
+/// (binary) suffix.
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c.to_ascii_uppercase()),
+        _ => (s, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("unknown unit '{unit}' (use K, M or G)")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of bytes"))?;
+    if n == 0 {
+        return Err("the memory limit must be above 0".into());
+    }
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
@@ -137,6 +166,7 @@ pub fn run(args: DoArgs) -> ExitCode {
         strace: args.strace,
         hostname,
         pids_limit: args.pids_limit,
+        memory_limit: args.memory,
     };
     let kernel = match Kernel::new(platform, memory, config) {
         Ok(k) => k,
