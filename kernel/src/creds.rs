@@ -33,6 +33,13 @@ pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 /// `CAP_SETPCAP`: add to the inheritable set any capability of the bounding set.
 pub const CAP_SETPCAP: u32 = 8;
+/// `CAP_IPC_LOCK`: lock memory beyond `RLIMIT_MEMLOCK`.
+pub const CAP_IPC_LOCK: u32 = 14;
+/// `CAP_SYS_PTRACE`: look into and change other processes (`process_vm_*`,
+/// `pidfd_getfd`).
+pub const CAP_SYS_PTRACE: u32 = 19;
+/// `CAP_SYS_NICE`: lower nice values, real-time policies, others' priorities.
+pub const CAP_SYS_NICE: u32 = 23;
 /// `CAP_SYS_ADMIN`: among much else, `trusted.*` extended attributes.
 pub const CAP_SYS_ADMIN: u32 = 21;
 /// `CAP_MKNOD`: create device nodes.

@@ -76,6 +76,8 @@ pub struct Task {
     /// User and group ids and capabilities (per thread, as in Linux; glibc keeps a
     /// process's threads in step).
     creds: Mutex<Arc<Credentials>>,
+    /// Scheduling settings: nice value, policy, personality (inherited by children).
+    pub sched: Mutex<crate::sched::SchedSettings>,
     /// This task's place in the sandbox's pids limit (given back when it is dropped).
     pub charge: Mutex<Option<crate::kernel::TaskCharge>>,
     /// CPU time: the run loop and [`Task::block`] mark the changes of state.
@@ -120,6 +122,7 @@ impl Task {
                 nix::unistd::geteuid().as_raw(),
                 nix::unistd::getegid().as_raw(),
             ))),
+            sched: Mutex::new(crate::sched::SchedSettings::default()),
             charge: Mutex::new(None),
             clock: TaskClock::default(),
             waiting: std::sync::atomic::AtomicBool::new(false),

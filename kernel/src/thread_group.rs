@@ -82,6 +82,10 @@ pub struct ThreadGroup {
     pub rlimits: Mutex<[Rlimit; 16]>,
     /// Process-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// Pollers of the process's pidfds, woken when it ends.
+    pub exit_waiters: Mutex<veil_vfs::WaitQueue>,
+    /// Set once the parent has reaped the process (or it was reaped at once).
+    pub reaped: std::sync::atomic::AtomicBool,
     /// Group stop and the stops and continues to report to `wait`.
     pub job: Mutex<crate::job_control::JobControl>,
     /// Interval and POSIX timers.
@@ -138,6 +142,8 @@ impl ThreadGroup {
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
             pending: Mutex::new(SigQueue::default()),
+            exit_waiters: Mutex::new(veil_vfs::WaitQueue::default()),
+            reaped: std::sync::atomic::AtomicBool::new(false),
             job: Mutex::new(crate::job_control::JobControl::default()),
             timers: Mutex::new(crate::timers::ProcessTimers::default()),
             ended_threads_times: Mutex::new(CpuTimes::default()),
@@ -184,6 +190,7 @@ impl ThreadGroup {
             }
         };
         if ended {
+            self.exit_waiters.lock().wake_all();
             self.notify_parent_and_reparent();
         } else if crate::job_control::stop_pending(self) {
             // The task that left may have been the last one a group stop waited for.
@@ -215,8 +222,12 @@ impl ThreadGroup {
         t
     }
 
-    /// Adds the times of `child`, just reaped, to this process's children's times.
+    /// Adds the times of `child`, just reaped, to this process's children's times, and
+    /// marks it reaped.
     pub fn account_reaped(&self, child: &ThreadGroup) {
+        child
+            .reaped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let t = child.total_times();
         *self.children_times.lock() += t;
     }
@@ -286,6 +297,7 @@ impl ThreadGroup {
                     || action.flags & veil_abi::flags::signal::SA_NOCLDWAIT != 0
                 {
                     parent.children.lock().retain(|c| c.tgid != self.tgid);
+                    self.reaped.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
             }
             parent.wake_waiters();

@@ -110,6 +110,31 @@ impl MemoryFile {
             .unwrap_or(0)
     }
 
+    /// Whether each page of `[offset, offset + len)` is in memory (`mincore(2)` on the
+    /// sentry's view), one entry per page. Panics like [`MemoryFile::read`];
+    /// `offset` must be page-aligned.
+    pub fn resident_pages(&self, offset: u64, len: u64) -> Vec<bool> {
+        self.check(offset, len as usize);
+        let pages = len.div_ceil(veil_abi::PAGE_SIZE) as usize;
+        let mut vec = vec![0u8; pages];
+        if pages == 0 {
+            return Vec::new();
+        }
+        // SAFETY: the range is inside the live view (checked above) and page-aligned
+        // (precondition); `vec` has one byte per page, as mincore writes.
+        let rc = unsafe {
+            libc::mincore(
+                self.view.as_ptr().add(offset as usize).cast(),
+                len as usize,
+                vec.as_mut_ptr(),
+            )
+        };
+        if rc != 0 {
+            return vec![false; pages];
+        }
+        vec.iter().map(|b| b & 1 != 0).collect()
+    }
+
     /// Virtual size of the file: the most memory the sandbox can use.
     pub fn size(&self) -> u64 {
         self.size

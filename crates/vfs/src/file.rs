@@ -64,6 +64,12 @@ pub const POLLWRNORM: u32 = 0x100;
 /// What a file can do. Every method has Linux's answer for a file that cannot do it,
 /// so implementations override only what they support.
 pub trait FileOps: Send + Sync {
+    /// The file as `Any`, for the sentry's own file kinds that calls other than
+    /// read/write must recognise (a pidfd): `None` for every other file.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Opens the file again for a `/proc/<pid>/fd/N` link when it has no place in the
     /// name tree to open it from (a pipe gets a new end): `None` if it cannot be
     /// reopened that way.

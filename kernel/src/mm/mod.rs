@@ -20,6 +20,7 @@
 mod file_mapping;
 mod private_file;
 mod remap;
+mod residency;
 mod shared_anon;
 mod space;
 mod vma;

@@ -16,7 +16,8 @@ use crate::task::Task;
 use crate::thread_group::{ExitStatus, ThreadGroup};
 
 /// The clone flags Veil understands for a new process.
-const PROCESS_FLAGS: u64 = super::thread::COMMON_CLONE_FLAGS | CLONE_VFORK | CLONE_PARENT;
+const PROCESS_FLAGS: u64 =
+    super::thread::COMMON_CLONE_FLAGS | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD;
 /// Longest argument or environment string (`MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Most argument plus environment strings.
@@ -26,18 +27,11 @@ const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 /// (or the same one with `CLONE_VM`), of the descriptor table and fs context unless
 /// shared, and of the signal actions. With `CLONE_VFORK` the caller waits until the
 /// child execs or exits.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn fork(
-    sc: &mut SyscallCtx<'_>,
-    flags: u64,
-    exit_signal: u64,
-    stack: u64,
-    parent_tid: u64,
-    child_tid: u64,
-    tls: u64,
-) -> SysResult {
+pub(super) fn fork(sc: &mut SyscallCtx<'_>, req: &super::thread::CloneRequest) -> SysResult {
+    let (flags, exit_signal, stack) = (req.flags, req.exit_signal, req.stack);
+    let (parent_tid, child_tid, tls) = (req.parent_tid, req.child_tid, req.tls);
     if flags & !PROCESS_FLAGS != 0 {
-        // Namespaces, pidfds and the like are not offered yet.
+        // Namespaces and the like are not offered yet.
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_SETTLS != 0 && tls >= MAX_USER_ADDRESS {
@@ -88,6 +82,7 @@ pub(super) fn fork(
     *child.comm.lock() = task.comm.lock().clone();
     *child.alt_stack.lock() = *task.alt_stack.lock();
     child.set_creds(task.creds());
+    *child.sched.lock() = task.sched.lock().for_child();
     let tid_bytes = (tid as u32).to_le_bytes();
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = task.mm().copy_out(parent_tid, &tid_bytes);
@@ -110,6 +105,15 @@ pub(super) fn fork(
     if vfork {
         task.vfork_released.store(false, Ordering::SeqCst);
         *child.vfork_parent.lock() = Some(task.clone());
+    }
+    if flags & CLONE_PIDFD != 0 {
+        // Stored before the child runs; a bad address fails the clone (the child,
+        // never started, goes with its Arcs).
+        let fd = super::pidfd::install_pidfd(sc, &tg, false)?;
+        if let Err(e) = task.mm().write_obj(req.pidfd, &(fd as i32)) {
+            let _ = task.files.close(fd as i32);
+            return Err(e);
+        }
     }
     tg.add_task(child.clone());
     parent_tg.children.lock().push(tg.clone());
@@ -137,30 +141,27 @@ pub(super) fn fork(
     Ok(tid as u64)
 }
 
+/// A plain `fork`/`vfork` request with `flags`.
+fn plain_fork(flags: u64) -> super::thread::CloneRequest {
+    super::thread::CloneRequest {
+        flags,
+        exit_signal: u64::from(veil_abi::flags::signal::SIGCHLD),
+        stack: 0,
+        parent_tid: 0,
+        child_tid: 0,
+        tls: 0,
+        pidfd: 0,
+    }
+}
+
 /// `fork()`.
 pub(super) fn sys_fork(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    fork(
-        sc,
-        0,
-        u64::from(veil_abi::flags::signal::SIGCHLD),
-        0,
-        0,
-        0,
-        0,
-    )
+    fork(sc, &plain_fork(0))
 }
 
 /// `vfork()`.
 pub(super) fn sys_vfork(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
-    fork(
-        sc,
-        CLONE_VM | CLONE_VFORK,
-        u64::from(veil_abi::flags::signal::SIGCHLD),
-        0,
-        0,
-        0,
-        0,
-    )
+    fork(sc, &plain_fork(CLONE_VM | CLONE_VFORK))
 }
 
 /// Reads a NULL-terminated array of string pointers (argv or envp).

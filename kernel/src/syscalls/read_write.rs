@@ -162,7 +162,7 @@ pub(super) fn pwrite64(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 /// Reads and validates an iovec array.
-fn iovecs(sc: &SyscallCtx<'_>, addr: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
+pub(super) fn iovecs(sc: &SyscallCtx<'_>, addr: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
     if count > UIO_MAXIOV {
         return Err(Errno::EINVAL);
     }

@@ -36,7 +36,12 @@ pub(super) fn may_signal(sender: &Task, target: &ThreadGroup) -> bool {
 /// The sender's `siginfo_t` for a queued signal: its code, pid, uid and value.
 /// Outside its own process a sender may not pose as the kernel or `kill` (a code of 0
 /// or more, or `SI_TKILL`): `EPERM`.
-fn read_info(sc: &SyscallCtx<'_>, addr: u64, sig: u32, to_self: bool) -> Result<SigInfo, Errno> {
+pub(super) fn read_info(
+    sc: &SyscallCtx<'_>,
+    addr: u64,
+    sig: u32,
+    to_self: bool,
+) -> Result<SigInfo, Errno> {
     let raw: [u8; 128] = sc.task.mm().read_obj(addr)?;
     let word = |at: usize| i32::from_le_bytes(raw[at..at + 4].try_into().unwrap_or_default());
     let code = word(8);
@@ -53,7 +58,7 @@ fn read_info(sc: &SyscallCtx<'_>, addr: u64, sig: u32, to_self: bool) -> Result<
     })
 }
 
-fn checked_signal(sig: u64) -> Result<u32, Errno> {
+pub(super) fn checked_signal(sig: u64) -> Result<u32, Errno> {
     match sig {
         0 => Ok(0),
         s if s <= u64::from(SIGRTMAX) => Ok(s as u32),

@@ -5,9 +5,9 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, creds, epoll, fd, file, identity, misc, mmap, namei, poll, process, read_write, rusage,
-    signal, sigqueue, socket, sync, thread, time, timer, transfer, wait, xattr, SysResult,
-    SyscallCtx,
+    attr, creds, epoll, fd, file, identity, misc, mlock, mmap, namei, pidfd, poll, process,
+    process_vm, read_write, rusage, sched, signal, sigqueue, socket, sync, thread, time, timer,
+    transfer, wait, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -49,6 +49,8 @@ use Support::*;
 const RUSAGE_NOTE: &str = "user time is time in guest code and system time time in the sentry on its behalf, measured at each trap (as gVisor); ru_maxrss is the peak mapped size, ru_minflt the faults the sentry resolved, ru_nvcsw the waits that blocked; the other counters are 0";
 const CPU_TIMER_NOTE: &str = "timers on CPU-time clocks (ITIMER_VIRTUAL, ITIMER_PROF, CPU clock ids) are checked every 4 ms, as Linux checks them at each tick";
 const NO_SOCKETS_NOTE: &str = "no descriptor can be a socket yet (socket and socketpair are ENOSYS, socket files open with ENXIO): EBADF for a closed descriptor, else ENOTSOCK, as Linux answers for a descriptor that is no socket";
+const SCHED_NOTE: &str = "nice values, policies and priorities are recorded, checked and reported as Linux does (CAP_SYS_NICE rules included) and inherited; the host schedules the guest's threads, so they change nothing; SCHED_DEADLINE is EINVAL";
+const MLOCK_NOTE: &str = "checked as Linux checks it (mapped range, flags, RLIMIT_MEMLOCK without CAP_IPC_LOCK); the sentry never swaps guest memory, so nothing more happens, and /proc/<pid>/status shows no VmLck";
 const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
@@ -96,8 +98,8 @@ syscall_table! {
     SYS_BRK => mmap::brk, Full;
     SYS_MSYNC => mmap::msync, Full;
     SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages and make private file pages read the file again; other advice is accepted and ignored");
-    SYS_CLONE => thread::clone, Partial("threads and processes; namespaces and CLONE_PIDFD are EINVAL");
-    SYS_CLONE3 => thread::clone3, Partial("threads and processes; no set_tid, cgroup, namespaces or pidfd");
+    SYS_CLONE => thread::clone, Partial("threads and processes, CLONE_PIDFD; namespaces are EINVAL");
+    SYS_CLONE3 => thread::clone3, Partial("threads and processes, CLONE_PIDFD; no set_tid, cgroup or namespaces");
     SYS_EXIT => thread::exit, Partial("robust futex lists are not walked at exit");
     SYS_EXIT_GROUP => thread::exit_group, Full;
     SYS_SET_TID_ADDRESS => thread::set_tid_address, Full;
@@ -143,6 +145,27 @@ syscall_table! {
     SYS_CLOCK_GETTIME => time::clock_gettime, Full;
     SYS_GETRUSAGE => rusage::getrusage, Partial(RUSAGE_NOTE);
     SYS_TIMES => rusage::times, Full;
+    SYS_PIDFD_OPEN => pidfd::pidfd_open, Partial("process pidfds; PIDFD_THREAD is EINVAL");
+    SYS_PIDFD_SEND_SIGNAL => pidfd::pidfd_send_signal, Partial("flags (PIDFD_SIGNAL_*) are EINVAL");
+    SYS_PIDFD_GETFD => pidfd::pidfd_getfd, Full;
+    SYS_PROCESS_VM_READV => process_vm::process_vm_readv, Full;
+    SYS_PROCESS_VM_WRITEV => process_vm::process_vm_writev, Full;
+    SYS_MLOCK => mlock::mlock, Partial(MLOCK_NOTE);
+    SYS_MLOCK2 => mlock::mlock2, Partial(MLOCK_NOTE);
+    SYS_MUNLOCK => mlock::munlock, Partial(MLOCK_NOTE);
+    SYS_MLOCKALL => mlock::mlockall, Partial(MLOCK_NOTE);
+    SYS_MUNLOCKALL => mlock::munlockall, Partial(MLOCK_NOTE);
+    SYS_MINCORE => mlock::mincore, Full;
+    SYS_GETPRIORITY => sched::getpriority, Partial(SCHED_NOTE);
+    SYS_SETPRIORITY => sched::setpriority, Partial(SCHED_NOTE);
+    SYS_SCHED_SETSCHEDULER => sched::sched_setscheduler, Partial(SCHED_NOTE);
+    SYS_SCHED_GETSCHEDULER => sched::sched_getscheduler, Full;
+    SYS_SCHED_SETPARAM => sched::sched_setparam, Partial(SCHED_NOTE);
+    SYS_SCHED_GETPARAM => sched::sched_getparam, Full;
+    SYS_SCHED_GET_PRIORITY_MAX => sched::sched_get_priority_max, Full;
+    SYS_SCHED_GET_PRIORITY_MIN => sched::sched_get_priority_min, Full;
+    SYS_SCHED_RR_GET_INTERVAL => sched::sched_rr_get_interval, Partial("SCHED_RR's 100 ms slice, and the same for the fair policies; 0 for SCHED_FIFO");
+    SYS_PERSONALITY => sched::personality, Partial("the value is recorded, reported and inherited; only the Linux execution domain exists, and flags such as ADDR_NO_RANDOMIZE change nothing (the sentry's layout is not randomised anyway)");
     SYS_CONNECT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
     SYS_ACCEPT => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
     SYS_SENDTO => socket::on_descriptor, Partial(NO_SOCKETS_NOTE);
@@ -254,7 +277,7 @@ syscall_table! {
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
     SYS_EXECVEAT => process::execveat, Partial("as execve");
     SYS_WAIT4 => wait::wait4, Full;
-    SYS_WAITID => wait::waitid, Partial("P_PIDFD is EBADF until pidfds exist");
+    SYS_WAITID => wait::waitid, Full;
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
 }
 

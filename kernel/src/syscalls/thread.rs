@@ -35,13 +35,22 @@ const THREAD_FLAGS: u64 = COMMON_CLONE_FLAGS | CLONE_SIGHAND | CLONE_THREAD;
 const CLONE_ARGS_SIZE_VER0: u64 = 64;
 
 /// A decoded `clone`/`clone3` request.
-struct CloneRequest {
-    flags: u64,
-    exit_signal: u64,
-    stack: u64,
-    parent_tid: u64,
-    child_tid: u64,
-    tls: u64,
+pub(super) struct CloneRequest {
+    /// `CLONE_*` flags (without the exit signal).
+    pub flags: u64,
+    /// The signal the parent gets when a new process ends.
+    pub exit_signal: u64,
+    /// The new stack pointer, or 0 for the caller's.
+    pub stack: u64,
+    /// Where to store the child's tid in the parent (`CLONE_PARENT_SETTID`).
+    pub parent_tid: u64,
+    /// Where to store (`CLONE_CHILD_SETTID`) or clear (`CLONE_CHILD_CLEARTID`) the
+    /// child's tid in the child.
+    pub child_tid: u64,
+    /// The child's thread pointer (`CLONE_SETTLS`).
+    pub tls: u64,
+    /// Where to store the new process's pidfd (`CLONE_PIDFD`).
+    pub pidfd: u64,
 }
 
 fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
@@ -52,16 +61,12 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     {
         return Err(Errno::EINVAL);
     }
+    // A pidfd names a process, not a thread.
+    if f & CLONE_PIDFD != 0 && f & (CLONE_THREAD | CLONE_DETACHED) != 0 {
+        return Err(Errno::EINVAL);
+    }
     if f & CLONE_THREAD == 0 {
-        return super::process::fork(
-            sc,
-            f,
-            req.exit_signal,
-            req.stack,
-            req.parent_tid,
-            req.child_tid,
-            req.tls,
-        );
+        return super::process::fork(sc, &req);
     }
     if f & !THREAD_FLAGS != 0 || req.exit_signal > 64 {
         return Err(Errno::EINVAL);
@@ -94,6 +99,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     );
     *child.charge.lock() = Some(charge);
     child.set_creds(parent.creds());
+    *child.sched.lock() = parent.sched.lock().for_child();
     // A new thread starts with its creator's name.
     *child.comm.lock() = parent.comm.lock().clone();
     if f & CLONE_CHILD_CLEARTID != 0 {
@@ -131,6 +137,10 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
 /// `clone(flags, stack, parent_tid, child_tid, tls)` (x86_64 argument order).
 pub(super) fn clone(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let flags = a[0];
+    // Legacy clone stores the pidfd where the parent's tid would go: not both.
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
+        return Err(Errno::EINVAL);
+    }
     // Legacy clone ignores the exit signal of a thread.
     let exit_signal = if flags & CLONE_THREAD != 0 {
         0
@@ -146,6 +156,7 @@ pub(super) fn clone(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             parent_tid: a[2],
             child_tid: a[3],
             tls: a[4],
+            pidfd: a[2],
         },
     )
 }
@@ -200,6 +211,7 @@ pub(super) fn clone3(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             parent_tid: args.parent_tid,
             child_tid: args.child_tid,
             tls: args.tls,
+            pidfd: args.pidfd,
         },
     )
 }

@@ -225,7 +225,10 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         P_PID if id > 0 => WaitFor::Pid(id),
         P_PGID if id == 0 => WaitFor::Group(sc.task.tg.pgid.load(Ordering::SeqCst)),
         P_PGID if id > 0 => WaitFor::Group(id),
-        P_PIDFD => return Err(Errno::EBADF),
+        P_PIDFD => {
+            let tg = super::pidfd::pidfd_process(sc, id as u32 as u64)?;
+            WaitFor::Pid(tg.tgid)
+        }
         _ => return Err(Errno::EINVAL),
     };
     let found = wait_for_event(sc, which, options)?;

@@ -1,0 +1,90 @@
+//! A task's scheduling settings: its nice value, scheduling policy and priority, and
+//! its personality. The sentry does not schedule guest threads itself (the host does),
+//! so these are recorded and reported as Linux would, and inherited by children.
+
+/// `SCHED_OTHER`.
+pub const SCHED_OTHER: i32 = 0;
+/// `SCHED_FIFO`.
+pub const SCHED_FIFO: i32 = 1;
+/// `SCHED_RR`.
+pub const SCHED_RR: i32 = 2;
+/// `SCHED_BATCH`.
+pub const SCHED_BATCH: i32 = 3;
+/// `SCHED_IDLE`.
+pub const SCHED_IDLE: i32 = 5;
+/// `SCHED_DEADLINE` (not offered).
+pub const SCHED_DEADLINE: i32 = 6;
+/// Flag of `sched_setscheduler`: children go back to `SCHED_OTHER` and nice 0 or above.
+pub const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
+
+/// Scheduling settings of one task (`Task::sched`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SchedSettings {
+    /// Nice value, -20..=19.
+    pub nice: i32,
+    /// Policy (`SCHED_*`).
+    pub policy: i32,
+    /// Real-time priority (1..=99 for `SCHED_FIFO`/`SCHED_RR`, else 0).
+    pub priority: i32,
+    /// `SCHED_RESET_ON_FORK`.
+    pub reset_on_fork: bool,
+    /// `personality(2)` value.
+    pub personality: u32,
+}
+
+impl SchedSettings {
+    /// What a child created by `fork`/`clone` starts with: the same, unless
+    /// `SCHED_RESET_ON_FORK` asks for a normal policy and a nice value of at least 0.
+    pub fn for_child(&self) -> SchedSettings {
+        if !self.reset_on_fork {
+            return *self;
+        }
+        SchedSettings {
+            nice: self.nice.max(0),
+            policy: if matches!(self.policy, SCHED_FIFO | SCHED_RR) {
+                SCHED_OTHER
+            } else {
+                self.policy
+            },
+            priority: 0,
+            reset_on_fork: false,
+            personality: self.personality,
+        }
+    }
+}
+
+/// The priority range of `policy`: `(min, max)`, or `None` for an unknown policy.
+pub fn priority_range(policy: i32) -> Option<(i32, i32)> {
+    match policy {
+        SCHED_FIFO | SCHED_RR => Some((1, 99)),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Some((0, 0)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_on_fork_gives_children_a_normal_policy_and_no_negative_nice() {
+        let s = SchedSettings {
+            nice: -5,
+            policy: SCHED_FIFO,
+            priority: 10,
+            reset_on_fork: true,
+            personality: 0x0040000,
+        };
+        let c = s.for_child();
+        assert_eq!(
+            (c.nice, c.policy, c.priority, c.reset_on_fork),
+            (0, SCHED_OTHER, 0, false)
+        );
+        assert_eq!(c.personality, 0x0040000);
+        let plain = SchedSettings {
+            nice: 3,
+            ..SchedSettings::default()
+        };
+        assert_eq!(plain.for_child(), plain);
+    }
+}

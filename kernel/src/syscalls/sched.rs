@@ -1,0 +1,237 @@
+//! Priorities and scheduling: `getpriority`, `setpriority`, the `sched_*` policy
+//! calls, and `personality`. The settings live in [`crate::sched::SchedSettings`];
+//! the host schedules the guest's threads, so they are recorded, checked and
+//! reported as Linux does, without effect on the sentry.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use veil_abi::structs::Timespec;
+use veil_abi::Errno;
+
+use super::{SysResult, SyscallCtx};
+use crate::creds::CAP_SYS_NICE;
+use crate::sched::{
+    priority_range, SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER,
+    SCHED_RESET_ON_FORK, SCHED_RR,
+};
+use crate::task::Task;
+
+const PRIO_PROCESS: u64 = 0;
+const PRIO_PGRP: u64 = 1;
+const PRIO_USER: u64 = 2;
+
+/// The time slice `sched_rr_get_interval` reports for `SCHED_RR` (Linux's
+/// `RR_TIMESLICE`, 100 ms).
+const RR_TIMESLICE_NS: i64 = 100_000_000;
+
+/// The tasks `(which, who)` of `getpriority`/`setpriority` name; `EINVAL` for a bad
+/// `which`. Linux's PRIO_PROCESS names one thread by its id.
+fn priority_targets(sc: &SyscallCtx<'_>, which: u64, who: i32) -> Result<Vec<Arc<Task>>, Errno> {
+    let kernel = &sc.task.kernel;
+    let all = || kernel.thread_groups().into_iter().flat_map(|tg| tg.tasks());
+    Ok(match which {
+        PRIO_PROCESS if who == 0 => vec![sc.task.clone()],
+        PRIO_PROCESS => kernel.find_task(who).into_iter().collect(),
+        PRIO_PGRP => {
+            let pgid = if who == 0 {
+                sc.task.tg.pgid.load(Ordering::SeqCst)
+            } else {
+                who
+            };
+            all()
+                .filter(|t| t.tg.pgid.load(Ordering::SeqCst) == pgid)
+                .collect()
+        }
+        PRIO_USER => {
+            let uid = if who == 0 {
+                sc.task.creds().uid.effective
+            } else {
+                who as u32
+            };
+            all().filter(|t| t.creds().uid.real == uid).collect()
+        }
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+/// `getpriority(which, who)`: `20 - nice` of the highest-priority target (the C
+/// library turns it back into a nice value); `ESRCH` if there is none.
+pub(super) fn getpriority(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let targets = priority_targets(sc, a[0], a[1] as i32)?;
+    let nice = targets
+        .iter()
+        .map(|t| t.sched.lock().nice)
+        .min()
+        .ok_or(Errno::ESRCH)?;
+    Ok((20 - nice) as u64)
+}
+
+/// `setpriority(which, who, prio)`: sets the nice value (clamped to -20..=19) of every
+/// target. Lowering it needs `CAP_SYS_NICE` (`EACCES`); changing another user's
+/// tasks needs it too (`EPERM`).
+pub(super) fn setpriority(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let nice = (a[2] as i32).clamp(-20, 19);
+    let targets = priority_targets(sc, a[0], a[1] as i32)?;
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    let me = sc.task.creds();
+    let privileged = me.has(CAP_SYS_NICE);
+    let mut result = Ok(0);
+    for t in targets {
+        let theirs = t.creds();
+        if !privileged
+            && me.uid.effective != theirs.uid.real
+            && me.uid.effective != theirs.uid.effective
+        {
+            result = Err(Errno::EPERM);
+            continue;
+        }
+        let mut s = t.sched.lock();
+        if nice < s.nice && !privileged {
+            result = Err(Errno::EACCES);
+            continue;
+        }
+        s.nice = nice;
+    }
+    result
+}
+
+/// The task `pid` of a `sched_*` call: the caller for 0, `EINVAL` for a negative
+/// pid, `ESRCH` if there is no such thread.
+fn sched_target(sc: &SyscallCtx<'_>, pid: u64) -> Result<Arc<Task>, Errno> {
+    match pid as i32 {
+        0 => Ok(sc.task.clone()),
+        p if p < 0 => Err(Errno::EINVAL),
+        p => sc.task.kernel.find_task(p).ok_or(Errno::ESRCH),
+    }
+}
+
+/// Sets `target`'s policy and priority after Linux's checks: the priority must fit
+/// the policy (`EINVAL`), real-time policies and changing another user's task need
+/// `CAP_SYS_NICE` (`EPERM`); `SCHED_DEADLINE` needs `sched_setattr` (`EINVAL`).
+fn set_policy(sc: &SyscallCtx<'_>, target: &Task, policy: i32, priority: i32) -> Result<(), Errno> {
+    let reset = policy & SCHED_RESET_ON_FORK != 0;
+    let policy = policy & !SCHED_RESET_ON_FORK;
+    if policy == SCHED_DEADLINE {
+        return Err(Errno::EINVAL);
+    }
+    let (min, max) = priority_range(policy).ok_or(Errno::EINVAL)?;
+    if priority < min || priority > max {
+        return Err(Errno::EINVAL);
+    }
+    let me = sc.task.creds();
+    let privileged = me.has(CAP_SYS_NICE);
+    let theirs = target.creds();
+    if !privileged
+        && (matches!(policy, SCHED_FIFO | SCHED_RR)
+            || (me.uid.effective != theirs.uid.real && me.uid.effective != theirs.uid.effective))
+    {
+        return Err(Errno::EPERM);
+    }
+    let mut s = target.sched.lock();
+    if !privileged && s.reset_on_fork && !reset {
+        // Only a privileged caller may clear SCHED_RESET_ON_FORK.
+        return Err(Errno::EPERM);
+    }
+    s.policy = policy;
+    s.priority = priority;
+    s.reset_on_fork = reset;
+    Ok(())
+}
+
+/// `sched_setscheduler(pid, policy, param)`.
+pub(super) fn sched_setscheduler(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if (a[0] as i32) < 0 || a[2] == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let priority: i32 = sc.task.mm().read_obj(a[2])?;
+    let target = sched_target(sc, a[0])?;
+    set_policy(sc, &target, a[1] as i32, priority).map(|()| 0)
+}
+
+/// `sched_getscheduler(pid)`: the policy, with `SCHED_RESET_ON_FORK` if set.
+pub(super) fn sched_getscheduler(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let target = sched_target(sc, a[0])?;
+    let s = *target.sched.lock();
+    let flag = if s.reset_on_fork {
+        SCHED_RESET_ON_FORK
+    } else {
+        0
+    };
+    Ok((s.policy | flag) as u64)
+}
+
+/// `sched_setparam(pid, param)`: a new priority under the current policy.
+pub(super) fn sched_setparam(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if (a[0] as i32) < 0 || a[1] == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let priority: i32 = sc.task.mm().read_obj(a[1])?;
+    let target = sched_target(sc, a[0])?;
+    let s = *target.sched.lock();
+    let policy = s.policy
+        | if s.reset_on_fork {
+            SCHED_RESET_ON_FORK
+        } else {
+            0
+        };
+    set_policy(sc, &target, policy, priority).map(|()| 0)
+}
+
+/// `sched_getparam(pid, param)`.
+pub(super) fn sched_getparam(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if (a[0] as i32) < 0 || a[1] == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = sched_target(sc, a[0])?;
+    let priority = target.sched.lock().priority;
+    sc.task.mm().write_obj(a[1], &priority)?;
+    Ok(0)
+}
+
+/// `sched_get_priority_max(policy)`.
+pub(super) fn sched_get_priority_max(_sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    priority_range(a[0] as i32)
+        .map(|(_, max)| max as u64)
+        .ok_or(Errno::EINVAL)
+}
+
+/// `sched_get_priority_min(policy)`.
+pub(super) fn sched_get_priority_min(_sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    priority_range(a[0] as i32)
+        .map(|(min, _)| min as u64)
+        .ok_or(Errno::EINVAL)
+}
+
+/// `sched_rr_get_interval(pid, tp)`: the round-robin time slice of `SCHED_RR`
+/// (100 ms), 0 for `SCHED_FIFO`, and for the other policies a slice the fair
+/// scheduler would give (taken as the same 100 ms).
+pub(super) fn sched_rr_get_interval(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let target = sched_target(sc, a[0])?;
+    let ns = match target.sched.lock().policy {
+        SCHED_FIFO => 0,
+        SCHED_RR | SCHED_OTHER | SCHED_BATCH | SCHED_IDLE => RR_TIMESLICE_NS,
+        _ => RR_TIMESLICE_NS,
+    };
+    let ts = Timespec {
+        tv_sec: ns / 1_000_000_000,
+        tv_nsec: ns % 1_000_000_000,
+    };
+    sc.task.mm().write_obj(a[1], &ts)?;
+    Ok(0)
+}
+
+/// `personality(persona)`: sets the execution domain and its flags unless `persona`
+/// is `0xffffffff` (a query); returns the previous value. Only the Linux domain
+/// exists, so the value is recorded and reported (and inherited by children).
+pub(super) fn personality(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let persona = a[0] as u32;
+    let mut s = sc.task.sched.lock();
+    let old = s.personality;
+    if persona != u32::MAX {
+        s.personality = persona;
+    }
+    Ok(u64::from(old))
+}
