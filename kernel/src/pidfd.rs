@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
-use veil_vfs::file::{POLLIN, POLLRDNORM};
+use veil_vfs::file::{POLLHUP, POLLIN, POLLRDNORM};
 use veil_vfs::{FileOps, OpenFile, PollWaker};
 
 use crate::thread_group::ThreadGroup;
@@ -53,6 +53,10 @@ impl FileOps for PidFd {
 
     fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
         let mut waiters = self.tg.exit_waiters.lock();
+        if self.tg.reaped.load(std::sync::atomic::Ordering::SeqCst) {
+            // Gone for good (Linux 6.x adds POLLHUP once the process is reaped).
+            return POLLIN | POLLRDNORM | POLLHUP;
+        }
         if self.tg.exit_status().is_some() {
             return POLLIN | POLLRDNORM;
         }

@@ -99,7 +99,10 @@ static int run_case(const struct harness_case *c) {
         fprintf(stderr, "harness: chdir %s: %s\n", tmpdir, strerror(errno));
         return 2;
     }
-    bad_ptr = mmap(0, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Far below where mmap places memory (top-down from under the stack), so that a
+     * case's own mappings never land on it; mapped once to be sure it was free. */
+    bad_ptr = mmap((void *)0x3f0000000000, 4096, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (bad_ptr == MAP_FAILED || munmap(bad_ptr, 4096) != 0) {
         fprintf(stderr, "harness: no unmapped page: %s\n", strerror(errno));
         return 2;

@@ -46,8 +46,9 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 /* Checks made so far by this process. */
 extern long harness_checks;
 
-/* An address that is certainly not mapped (a page mapped and unmapped at start-up):
- * passing it as a pointer must give EFAULT. */
+/* An address that is certainly not mapped (a page far below mmap's placement, mapped
+ * and unmapped at start-up, so no later mapping of the case lands there): passing it
+ * as a pointer must give EFAULT. */
 void *harness_bad_ptr(void);
 /* Waits for `pid` and returns its exit code, or 128 + N if signal N killed it; fails the
  * case if waitpid fails. */

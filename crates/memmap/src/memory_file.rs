@@ -110,6 +110,28 @@ impl MemoryFile {
             .unwrap_or(0)
     }
 
+    /// Backs `range` with host memory now (zeroed pages where there were none), as
+    /// `mlock` asks: `MADV_POPULATE_WRITE` on the sentry's view (`fallocate` would
+    /// reserve the pages without making them resident). A failure (an old host, or
+    /// out of memory) leaves the pages to come on first touch.
+    pub fn populate(&self, range: FileRange) {
+        if range.is_empty() {
+            return;
+        }
+        self.check(range.start, range.len() as usize);
+        /// `MADV_POPULATE_WRITE` (Linux 5.14).
+        const MADV_POPULATE_WRITE: i32 = 23;
+        // SAFETY: the range is inside the live view (checked above); populating writes
+        // no data (absent pages become zero pages, present ones are left as they are).
+        let _ = unsafe {
+            libc::madvise(
+                self.view.as_ptr().add(range.start as usize).cast(),
+                range.len() as usize,
+                MADV_POPULATE_WRITE,
+            )
+        };
+    }
+
     /// Whether each page of `[offset, offset + len)` is in memory (`mincore(2)` on the
     /// sentry's view), one entry per page. Panics like [`MemoryFile::read`];
     /// `offset` must be page-aligned.

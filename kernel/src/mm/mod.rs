@@ -18,6 +18,7 @@
 //! file invalidates with its maps lock held → the translation lock, never `state`.
 
 mod file_mapping;
+pub mod lock;
 mod private_file;
 mod remap;
 mod residency;
@@ -72,6 +73,9 @@ struct MmState {
     args: (u64, u64),
     /// Where the environment strings are (`/proc/[pid]/environ`).
     env: (u64, u64),
+    /// `mlockall(MCL_FUTURE)`: new mappings are locked, and populated unless the
+    /// value says `MCL_ONFAULT`.
+    lock_future: Option<lock::LockMode>,
 }
 
 /// A guest address space: its VMAs and the platform address space that mirrors them.
@@ -112,6 +116,7 @@ impl MemoryManager {
                 brk: 0,
                 args: (0, 0),
                 env: (0, 0),
+                lock_future: None,
             }),
         }
     }
@@ -171,6 +176,7 @@ impl MemoryManager {
         let mut st = self.state.lock();
         let start = self.place(&mut st, addr, len, fixed, noreplace)?;
         let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
+        let locked = st.lock_future.is_some();
         st.vmas.insert(
             start,
             Vma {
@@ -180,8 +186,10 @@ impl MemoryManager {
                 offset: backing.start,
                 name,
                 file: None,
+                locked,
             },
         );
+        self.populate_if_locked_future(&st, start, len);
         Ok(start)
     }
 
@@ -307,6 +315,7 @@ impl MemoryManager {
             }
             return Err(Errno::from(e));
         }
+        let locked = st.lock_future.is_some();
         st.vmas.insert(
             start,
             Vma {
@@ -316,8 +325,10 @@ impl MemoryManager {
                 offset: backing.map_or(0, |b| b.start),
                 name: None,
                 file: Some(file),
+                locked,
             },
         );
+        self.populate_if_locked_future(&st, start, len);
         Ok(start)
     }
 
@@ -492,7 +503,14 @@ impl MemoryManager {
                         }
                     }
                 };
-                cst.vmas.insert(copy.start, copy);
+                // Locks are not inherited (Linux clears VM_LOCKED in the child).
+                cst.vmas.insert(
+                    copy.start,
+                    Vma {
+                        locked: false,
+                        ..copy
+                    },
+                );
             }
             cst.brk_start = st.brk_start;
             cst.brk = st.brk;
@@ -568,6 +586,7 @@ impl MemoryManager {
                 write: true,
                 execute: false,
             };
+            let locked = st.lock_future.is_some();
             st.vmas.insert(
                 old_top,
                 Vma {
@@ -577,6 +596,7 @@ impl MemoryManager {
                     offset: backing.start,
                     name: Some("[heap]"),
                     file: None,
+                    locked,
                 },
             );
         } else if new_top < old_top && self.unmap_locked(&mut st, new_top, old_top).is_err() {

@@ -62,6 +62,8 @@ pub struct Vma {
     /// The file of a file mapping: pages come from it (but for a private mapping's
     /// copied pages, which come from `offset`).
     pub file: Option<VmaFile>,
+    /// Locked by `mlock`/`mlockall` (counted in `VmLck`; never inherited by `fork`).
+    pub locked: bool,
 }
 
 impl Vma {

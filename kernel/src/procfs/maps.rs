@@ -30,6 +30,8 @@ pub struct Region {
     pub inode: u64,
     /// The path of the mapped file or a label (`[heap]`, `[stack]`); empty if none.
     pub name: Vec<u8>,
+    /// Locked by `mlock` (`VmLck`).
+    pub locked: bool,
 }
 
 impl Region {
@@ -64,6 +66,7 @@ pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
             offset: v.file.as_ref().map_or(0, |f| f.offset),
             dev: (0, 0),
             inode: 0,
+            locked: v.locked,
             name: match &v.file {
                 Some(f) => f.path.as_bytes().to_vec(),
                 None => v.name.map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
@@ -131,6 +134,8 @@ pub struct VmStats {
     pub stack: u64,
     /// Executable, non-writable, non-stack (`VmExe`, Linux's `exec_vm`).
     pub exec: u64,
+    /// Locked (`VmLck`).
+    pub locked: u64,
 }
 
 impl VmStats {
@@ -140,6 +145,9 @@ impl VmStats {
         for r in regions {
             let len = r.bytes();
             s.size += len;
+            if r.locked {
+                s.locked += len;
+            }
             if r.is_stack() {
                 s.stack += len;
             } else if r.write && !r.shared {

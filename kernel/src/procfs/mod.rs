@@ -51,6 +51,7 @@ mod system;
 mod tests;
 
 pub use fd::fd_link_file;
+pub use node::process_of_dir;
 
 use std::sync::Weak;
 

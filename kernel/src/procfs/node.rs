@@ -193,6 +193,19 @@ pub(super) trait DirSource: Send + Sync + 'static {
 
     /// The child `name`, built with full path `path`; `ENOENT` if there is none.
     fn child(&self, name: &[u8], path: &str) -> Result<InodeRef, Errno>;
+
+    /// The process a `/proc/<pid>` directory stands for (an open one works as a
+    /// pidfd); `None` for every other directory.
+    fn process(&self) -> Option<std::sync::Arc<crate::thread_group::ThreadGroup>> {
+        None
+    }
+}
+
+/// The process of the `/proc/<pid>` directory `inode`, if it is one.
+pub fn process_of_dir(
+    inode: &InodeRef,
+) -> Option<std::sync::Arc<crate::thread_group::ThreadGroup>> {
+    inode.as_any().downcast_ref::<Dir>()?.source.process()
 }
 
 /// A directory.

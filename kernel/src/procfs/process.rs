@@ -81,6 +81,14 @@ impl ProcessDir {
 }
 
 impl DirSource for ProcessDir {
+    fn process(&self) -> Option<std::sync::Arc<crate::thread_group::ThreadGroup>> {
+        if self.tasks && self.subject.tid.is_none() {
+            self.subject.thread_group().ok()
+        } else {
+            None
+        }
+    }
+
     fn entries(&self) -> Result<Vec<(Vec<u8>, FileType)>, Errno> {
         if !self.subject.alive() {
             return Err(Errno::ENOENT);

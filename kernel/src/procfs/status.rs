@@ -107,7 +107,7 @@ pub fn format_status(s: &StatusInfo) -> Vec<u8> {
     for (label, bytes) in [
         ("VmPeak", vm.size),
         ("VmSize", vm.size),
-        ("VmLck", 0),
+        ("VmLck", vm.locked),
         ("VmPin", 0),
         ("VmHWM", vm.rss),
         ("VmRSS", vm.rss),

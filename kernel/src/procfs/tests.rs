@@ -137,6 +137,7 @@ fn sample_status() -> StatusInfo {
             data: 2 << 20,
             stack: 132 << 10,
             exec: 1 << 20,
+            locked: 8 << 10,
         },
         threads: 3,
         sig_queued: 1,
@@ -172,7 +173,7 @@ fn status_lines_match_linux() {
         "NSpid:\t9",
         "VmPeak:\t   10240 kB",
         "VmSize:\t   10240 kB",
-        "VmLck:\t       0 kB",
+        "VmLck:\t       8 kB",
         "VmRSS:\t   10240 kB",
         "VmData:\t    2048 kB",
         "VmStk:\t     132 kB",
@@ -340,6 +341,7 @@ fn statm_is_seven_page_counts() {
         data: 10 << 12,
         stack: 2 << 12,
         exec: 5 << 12,
+        locked: 0,
     };
     assert_eq!(text(format_statm(&vm)), "40 40 0 5 0 12 0\n");
 }

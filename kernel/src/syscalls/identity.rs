@@ -12,14 +12,19 @@ fn field(s: &str) -> [u8; 65] {
     f
 }
 
-/// `uname(buf)`: Veil's own release, never the host's.
+/// `PER_LINUX32`, the personality whose `uname` reports a 32-bit machine.
+const PER_LINUX32: u32 = 0x0008;
+
+/// `uname(buf)`: Veil's own release, never the host's; the machine is `i686` under the
+/// `PER_LINUX32` personality (`setarch i686`), as Linux's `override_architecture`.
 pub(super) fn uname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let linux32 = sc.task.sched.lock().personality & 0xff == PER_LINUX32;
     let u = Utsname {
         sysname: field("Linux"),
         nodename: field(&sc.task.kernel.config.hostname),
         release: field(KERNEL_RELEASE),
         version: field(KERNEL_VERSION),
-        machine: field("x86_64"),
+        machine: field(if linux32 { "i686" } else { "x86_64" }),
         domainname: field("(none)"),
     };
     sc.task.mm().write_obj(a[0], &u).map(|()| 0)

@@ -1,13 +1,14 @@
 //! Memory locking and residency: `mlock`, `mlock2`, `munlock`, `mlockall`,
-//! `munlockall` and `mincore`. Guest memory is never swapped out by the sentry (the
-//! memory file is never paged to disk by Veil), so locking is checked as Linux checks
-//! it — mapped range, flags, `RLIMIT_MEMLOCK` without `CAP_IPC_LOCK` — and then has
-//! nothing left to do.
+//! `munlockall` and `mincore`. Guest memory is never swapped out by the sentry, so
+//! a lock is checked as Linux checks it (mapped range, flags, `RLIMIT_MEMLOCK`
+//! without `CAP_IPC_LOCK`), brings the pages in unless on-fault, and counts in
+//! `VmLck` ([`crate::mm::lock`]).
 
 use veil_abi::{page_down, page_up, Errno, PAGE_SIZE};
 
 use super::{SysResult, SyscallCtx};
 use crate::creds::CAP_IPC_LOCK;
+use crate::mm::lock::LockMode;
 
 /// `RLIMIT_MEMLOCK`.
 const RLIMIT_MEMLOCK: usize = 8;
@@ -47,14 +48,24 @@ fn may_lock(sc: &SyscallCtx<'_>, bytes: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-/// `mlock(addr, len)`: the lock limit is checked before the range, as Linux does.
-pub(super) fn mlock(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let end = a[0]
-        .checked_add(a[1])
+/// Locks `[addr, addr+len)` in `mode`: the lock limit is checked before the range,
+/// as Linux does.
+fn lock(sc: &SyscallCtx<'_>, addr: u64, len: u64, mode: LockMode) -> SysResult {
+    let end = addr
+        .checked_add(len)
         .and_then(page_up)
         .ok_or(Errno::ENOMEM)?;
-    may_lock(sc, end - page_down(a[0]))?;
-    mapped_pages(sc, a[0], a[1]).map(|_| 0)
+    may_lock(sc, end - page_down(addr))?;
+    let (start, end) = mapped_pages(sc, addr, len)?;
+    if start < end {
+        sc.task.mm().lock_range(start, end, Some(mode))?;
+    }
+    Ok(0)
+}
+
+/// `mlock(addr, len)`.
+pub(super) fn mlock(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    lock(sc, a[0], a[1], LockMode::Populate)
 }
 
 /// `mlock2(addr, len, flags)`: `MLOCK_ONFAULT` or nothing.
@@ -62,12 +73,21 @@ pub(super) fn mlock2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if a[2] & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    mlock(sc, a)
+    let mode = if a[2] & MLOCK_ONFAULT != 0 {
+        LockMode::OnFault
+    } else {
+        LockMode::Populate
+    };
+    lock(sc, a[0], a[1], mode)
 }
 
 /// `munlock(addr, len)`.
 pub(super) fn munlock(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    mapped_pages(sc, a[0], a[1]).map(|_| 0)
+    let (start, end) = mapped_pages(sc, a[0], a[1])?;
+    if start < end {
+        sc.task.mm().lock_range(start, end, None)?;
+    }
+    Ok(0)
 }
 
 /// `mlockall(flags)`: `MCL_CURRENT` and/or `MCL_FUTURE`, optionally `MCL_ONFAULT`.
@@ -83,11 +103,21 @@ pub(super) fn mlockall(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         PAGE_SIZE
     };
     may_lock(sc, mapped)?;
+    let mode = if flags & MCL_ONFAULT != 0 {
+        LockMode::OnFault
+    } else {
+        LockMode::Populate
+    };
+    sc.task.mm().lock_all(
+        (flags & MCL_CURRENT != 0).then_some(mode),
+        (flags & MCL_FUTURE != 0).then_some(mode),
+    );
     Ok(0)
 }
 
 /// `munlockall()`.
-pub(super) fn munlockall(_sc: &mut SyscallCtx<'_>, _a: [u64; 6]) -> SysResult {
+pub(super) fn munlockall(sc: &mut SyscallCtx<'_>, _a: [u64; 6]) -> SysResult {
+    sc.task.mm().unlock_all();
     Ok(0)
 }
 

@@ -39,10 +39,17 @@ pub(super) fn install_pidfd(
         .map(|fd| fd as u64)
 }
 
-/// The process the pidfd `fd` names; `EBADF` if `fd` is not open or not a pidfd.
+/// The process the pidfd `fd` names (an open `/proc/<pid>` directory counts, as in
+/// Linux); `EBADF` if `fd` is not open or names no process.
 pub(super) fn pidfd_process(sc: &SyscallCtx<'_>, fd: u64) -> Result<Arc<ThreadGroup>, Errno> {
     let file = sc.task.files.get(fd_arg(fd))?;
-    PidFd::of(&file).map(|p| p.tg.clone()).ok_or(Errno::EBADF)
+    if let Some(p) = PidFd::of(&file) {
+        return Ok(p.tg.clone());
+    }
+    file.location
+        .as_ref()
+        .and_then(|l| crate::procfs::process_of_dir(l.inode()))
+        .ok_or(Errno::EBADF)
 }
 
 /// `pidfd_open(pid, flags)`: a pidfd of the process `pid` (`ESRCH` if there is none,
@@ -99,7 +106,9 @@ pub(super) fn pidfd_getfd(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if a[2] != 0 {
         return Err(Errno::EINVAL);
     }
-    let tg = pidfd_process(sc, a[0])?;
+    // Only a real pidfd here (a /proc/<pid> directory is EBADF, as in Linux).
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let tg = PidFd::of(&file).map(|p| p.tg.clone()).ok_or(Errno::EBADF)?;
     let target = tg.tasks().into_iter().next().ok_or(Errno::ESRCH)?;
     if !may_access_memory(sc.task, &target) {
         return Err(Errno::EPERM);

@@ -84,12 +84,16 @@ fn process_vm(sc: &SyscallCtx<'_>, a: [u64; 6], write: bool) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let local = iovecs(sc, a[1], a[2])?;
+    // Nothing to move: done before the process is even looked up, as Linux.
+    if local.iter().all(|v| v.len == 0) {
+        return Ok(0);
+    }
     let remote = iovecs(sc, a[3], a[4])?;
     let target = sc.task.kernel.find_task(a[0] as i32).ok_or(Errno::ESRCH)?;
     if !may_access_memory(sc.task, &target) {
         return Err(Errno::EPERM);
     }
-    if local.iter().all(|v| v.len == 0) || remote.iter().all(|v| v.len == 0) {
+    if remote.iter().all(|v| v.len == 0) {
         return Ok(0);
     }
     let (mine, theirs) = (sc.task.mm(), target.mm());

@@ -220,18 +220,40 @@ pub(super) fn waitid(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     {
         return Err(Errno::EINVAL);
     }
+    let mut nonblocking_pidfd = false;
     let which = match idtype {
         P_ALL => WaitFor::Any,
         P_PID if id > 0 => WaitFor::Pid(id),
         P_PGID if id == 0 => WaitFor::Group(sc.task.tg.pgid.load(Ordering::SeqCst)),
         P_PGID if id > 0 => WaitFor::Group(id),
+        P_PIDFD if id < 0 => return Err(Errno::EINVAL),
         P_PIDFD => {
-            let tg = super::pidfd::pidfd_process(sc, id as u32 as u64)?;
+            let file = sc.task.files.get(id)?;
+            let tg = crate::pidfd::PidFd::of(&file)
+                .map(|p| p.tg.clone())
+                .ok_or(Errno::EBADF)?;
+            // A non-blocking pidfd never waits: EAGAIN rather than 0 when nothing is
+            // ready.
+            if file.flags() & veil_abi::flags::open::O_NONBLOCK != 0 {
+                nonblocking_pidfd = true;
+            }
             WaitFor::Pid(tg.tgid)
         }
         _ => return Err(Errno::EINVAL),
     };
+    let options = if nonblocking_pidfd {
+        options | WNOHANG
+    } else {
+        options
+    };
     let found = wait_for_event(sc, which, options)?;
+    if found.is_none()
+        && nonblocking_pidfd
+        && options & WNOHANG != 0
+        && (a[3] as u32) & WNOHANG == 0
+    {
+        return Err(Errno::EAGAIN);
+    }
     if infop != 0 {
         let info = match &found {
             None => [0u8; 128],
