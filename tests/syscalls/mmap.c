@@ -734,3 +734,111 @@ TEST(mremap, shrinking_in_place_unmaps_the_tail) {
     CHECK_EQ(probe(p, 1), 0);
     CHECK_EQ(probe(p + 2 * PG, 0), SIGSEGV);
 }
+
+/* ---- fork shares big anonymous memory copy-on-write (the sentry copies small
+ * mappings at once and shares large ones, so these use 4 MiB) ---- */
+
+#define BIG (4L << 20)
+
+static char *big_filled(char c) {
+    char *p = mmap(0, BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    memset(p, c, BIG);
+    return p;
+}
+
+/* Whether every byte of [p, p+n) is c. */
+static int all_are(const char *p, long n, char c) {
+    for (long i = 0; i < n; i++)
+        if (p[i] != c)
+            return 0;
+    return 1;
+}
+
+TEST(clone, big_private_memory_is_copy_on_write_both_ways) {
+    char *p = big_filled('a');
+    int to_child[2], to_parent[2];
+    CHECK_OK(pipe(to_child));
+    CHECK_OK(pipe(to_parent));
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        char c;
+        if (!all_are(p, BIG, 'a'))
+            _exit(1);
+        p[0] = 'c';
+        p[BIG - 1] = 'c';
+        if (write(to_parent[1], "w", 1) != 1 || read(to_child[0], &c, 1) != 1)
+            _exit(2);
+        /* The parent wrote meanwhile: this child must not see it. */
+        if (p[1] != 'a' || p[BIG / 2] != 'a' || p[0] != 'c' || p[BIG - 1] != 'c')
+            _exit(3);
+        _exit(0);
+    }
+    char c;
+    CHECK_EQ(read(to_parent[0], &c, 1), 1);
+    CHECK_EQ(p[0], 'a');
+    CHECK_EQ(p[BIG - 1], 'a');
+    p[1] = 'p';
+    p[BIG / 2] = 'p';
+    CHECK_EQ(write(to_child[1], "g", 1), 1);
+    CHECK_EXIT(pid, 0);
+    /* The child is gone: the parent's memory is still its own, old and new. */
+    CHECK_EQ(p[0], 'a');
+    CHECK_EQ(p[1], 'p');
+    CHECK_EQ(p[BIG / 2], 'p');
+    p[2] = 'q';
+    CHECK_EQ(p[2], 'q');
+    CHECK(all_are(p + 3, BIG / 2 - 3, 'a'));
+}
+
+TEST(clone, big_private_memory_survives_two_generations_of_fork) {
+    char *p = big_filled('x');
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        p[10] = 'y';
+        pid_t grandchild = fork();
+        if (grandchild < 0)
+            _exit(1);
+        if (grandchild == 0) {
+            if (p[10] != 'y' || p[11] != 'x')
+                _exit(2);
+            p[11] = 'z';
+            _exit(p[11] == 'z' ? 0 : 3);
+        }
+        int st;
+        if (waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st))
+            _exit(4);
+        _exit(p[11] == 'x' && p[10] == 'y' ? 0 : 5);
+    }
+    CHECK_EXIT(pid, 0);
+    CHECK_EQ(p[10], 'x');
+    CHECK_EQ(p[11], 'x');
+}
+
+TEST(madvise, dontneed_after_fork_zeroes_big_shared_anonymous_memory) {
+    char *p = big_filled('m');
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        if (madvise(p, BIG, MADV_DONTNEED) != 0)
+            _exit(1);
+        _exit(all_are(p, BIG, 0) ? 0 : 2);
+    }
+    CHECK_EXIT(pid, 0);
+    CHECK(all_are(p, BIG, 'm'));
+}
+
+TEST(mremap, growing_big_memory_after_fork_keeps_it_and_adds_zeroes) {
+    char *p = big_filled('r');
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        char *q = mremap(p, BIG, 2 * BIG, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+            _exit(1);
+        if (!all_are(q, BIG, 'r') || !all_are(q + BIG, BIG, 0))
+            _exit(2);
+        q[BIG + 5] = 's';
+        _exit(q[BIG + 5] == 's' ? 0 : 3);
+    }
+    CHECK_EXIT(pid, 0);
+    CHECK(all_are(p, BIG, 'r'));
+}

@@ -157,6 +157,12 @@ impl MemoryFile {
         vec.iter().map(|b| b & 1 != 0).collect()
     }
 
+    /// Bytes of `range` in memory now (see [`MemoryFile::resident_pages`]).
+    pub fn resident_bytes_in(&self, range: FileRange) -> u64 {
+        let pages = self.resident_pages(range.start, range.len());
+        pages.iter().filter(|&&r| r).count() as u64 * veil_abi::PAGE_SIZE
+    }
+
     /// Virtual size of the file: the most memory the sandbox can use.
     pub fn size(&self) -> u64 {
         self.size

@@ -23,6 +23,7 @@ mod private_file;
 mod remap;
 mod residency;
 mod shared_anon;
+mod snapshot;
 mod space;
 mod vma;
 
@@ -50,6 +51,10 @@ pub const STACK_SIZE: u64 = 8 << 20;
 pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
 /// Pages installed around a faulting address, at most (within its VMA).
 const FAULT_WINDOW: u64 = 64 * PAGE_SIZE;
+/// Anonymous memory with at least this much data in it is shared copy-on-write by
+/// `fork` (`mm/snapshot.rs`); less is copied at once, which costs less than the two
+/// faults per page a shared page takes.
+const COW_FORK_MIN_BYTES: u64 = 1 << 20;
 /// Longest string `copy_string_in` reads.
 pub const PATH_MAX: usize = 4096;
 
@@ -217,6 +222,7 @@ impl MemoryManager {
             may_write: true,
             path: Arc::from("/dev/zero (deleted)"),
             cow: None,
+            snapshot: None,
         };
         self.map_shared_file(addr, len, prot, fixed, noreplace, file)
     }
@@ -475,11 +481,16 @@ impl MemoryManager {
     /// `ENOMEM` if the memory file is full.
     pub fn fork_into(&self, aspace: Arc<dyn AddressSpace>) -> Result<MemoryManager, Errno> {
         let child = MemoryManager::new(aspace, self.mf.clone());
-        let st = self.state.lock();
+        let mut st = self.state.lock();
+        let mut now_shared = Vec::new();
         {
             let mut cst = child.state.lock();
             let child_space: Arc<dyn MappingSpace> = child.space.clone();
-            for vma in st.vmas.values() {
+            let keys: Vec<u64> = st.vmas.keys().copied().collect();
+            for key in keys {
+                let Some(vma) = st.vmas.get_mut(&key) else {
+                    continue;
+                };
                 let copy = match &vma.file {
                     Some(f) if f.is_private() => self.fork_private_file(vma, f, &child_space)?,
                     Some(f) => {
@@ -492,6 +503,12 @@ impl MemoryManager {
                             )
                             .map_err(Errno::from)?;
                         vma.clone()
+                    }
+                    // Anonymous memory with much data in it is shared copy-on-write
+                    // from now on; a little is cheaper to copy than to fault in twice.
+                    None if self.mf.resident_bytes_in(vma.backing()) >= COW_FORK_MIN_BYTES => {
+                        now_shared.push((vma.start, vma.end));
+                        self.fork_anonymous(vma)?
                     }
                     None => {
                         let len = vma.end - vma.start;
@@ -517,6 +534,14 @@ impl MemoryManager {
             cst.args = st.args;
             cst.env = st.env;
         }
+        // The parent's pages there were installed writable: from now on they are the
+        // snapshot's, to be faulted in read-only.
+        for (start, end) in now_shared {
+            self.aspace
+                .unmap(start, end - start)
+                .map_err(platform_errno)?;
+        }
+        drop(st);
         Ok(child)
     }
 
@@ -540,12 +565,30 @@ impl MemoryManager {
                     start: vma.offset_of(cur),
                     end: vma.offset_of(stop),
                 };
-                if let Some(cow) = vma.file.as_ref().and_then(|f| f.cow.as_ref()) {
-                    let mut cow = cow.lock();
-                    let gone: Vec<u64> = cow.range(range.start..range.end).copied().collect();
-                    for page in gone {
-                        cow.remove(&page);
+                match vma.file.as_ref() {
+                    // Anonymous memory reads zeroes afterwards: the pages become the
+                    // VMA's own (zeroed) copies rather than the snapshot's.
+                    Some(f) if f.is_snapshot() => {
+                        if let Some(cow) = &f.cow {
+                            let mut cow = cow.lock();
+                            let mut page = range.start;
+                            while page < range.end {
+                                cow.insert(page);
+                                page += PAGE_SIZE;
+                            }
+                        }
                     }
+                    Some(f) => {
+                        if let Some(cow) = &f.cow {
+                            let mut cow = cow.lock();
+                            let gone: Vec<u64> =
+                                cow.range(range.start..range.end).copied().collect();
+                            for page in gone {
+                                cow.remove(&page);
+                            }
+                        }
+                    }
+                    None => {}
                 }
                 self.mf.decommit(range);
             }
@@ -610,7 +653,12 @@ impl MemoryManager {
     /// Returns the signal the guest must get instead when the access is not allowed
     /// (`SIGSEGV`) or the file has no page there (`SIGBUS`).
     pub fn handle_fault(&self, addr: u64, cause: FaultCause) -> Result<(), FaultSignal> {
-        let st = self.state.lock();
+        let mut st = self.state.lock();
+        // A write to a snapshot nobody else maps any more: take the memory back.
+        // The guest retries its write and faults the page in writable.
+        if cause == FaultCause::Protection && self.try_collapse(&mut st, addr) {
+            return Ok(());
+        }
         let Some(vma) = st.find(addr) else {
             return Err(SEGV_MAPERR);
         };

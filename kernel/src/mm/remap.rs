@@ -119,6 +119,16 @@ impl MemoryManager {
                 // mapping (private copies went with the move), zeroes for anonymous memory.
                 let stay = match &piece.file {
                     Some(f) if !f.is_private() => piece.clone(),
+                    // Anonymous memory (even shared copy-on-write) stays as fresh zeroes.
+                    Some(f) if f.is_snapshot() => {
+                        let len = piece.end - piece.start;
+                        let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
+                        Vma {
+                            offset: backing.start,
+                            file: None,
+                            ..piece.clone()
+                        }
+                    }
                     _ => {
                         let len = piece.end - piece.start;
                         let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
@@ -151,7 +161,8 @@ impl MemoryManager {
         let last = st.find(end - 1).cloned().ok_or(Errno::EFAULT)?;
         let len = new_end - end;
         let vma = match &last.file {
-            Some(f) => {
+            // Anonymous memory (shared copy-on-write or not) grows with fresh zeroes.
+            Some(f) if !f.is_snapshot() => {
                 let file = VmaFile {
                     offset: f.offset + (end - last.start),
                     ..f.clone()
@@ -190,12 +201,13 @@ impl MemoryManager {
                     ..last
                 }
             }
-            None => {
+            _ => {
                 let backing = self.mf.allocate(len).map_err(|_| Errno::ENOMEM)?;
                 Vma {
                     start: end,
                     end: new_end,
                     offset: backing.start,
+                    file: None,
                     ..last
                 }
             }

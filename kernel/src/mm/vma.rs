@@ -30,12 +30,21 @@ pub struct VmaFile {
     /// the VMA's backing; every other page is the file's, installed read-only. `None`
     /// for a shared mapping.
     pub cow: Option<CowPages>,
+    /// For anonymous memory shared copy-on-write since a `fork` (`mm/snapshot.rs`):
+    /// the snapshot `mappable` is, typed. Such a VMA is anonymous memory to the guest
+    /// (no path in `/proc/<pid>/maps`, zeroes after `MADV_DONTNEED`).
+    pub snapshot: Option<Arc<super::snapshot::Snapshot>>,
 }
 
 impl VmaFile {
     /// Whether this is a private (copy-on-write) mapping of the file.
     pub fn is_private(&self) -> bool {
         self.cow.is_some()
+    }
+
+    /// Whether this is anonymous memory shared copy-on-write since a `fork`.
+    pub fn is_snapshot(&self) -> bool {
+        self.snapshot.is_some()
     }
 }
 

@@ -63,13 +63,17 @@ pub fn regions_of(vmas: &[Vma]) -> Vec<Region> {
             write: v.prot.write,
             exec: v.prot.execute,
             shared: v.is_shared_file(),
-            offset: v.file.as_ref().map_or(0, |f| f.offset),
+            offset: v
+                .file
+                .as_ref()
+                .filter(|f| !f.is_snapshot())
+                .map_or(0, |f| f.offset),
             dev: (0, 0),
             inode: 0,
             locked: v.locked,
             name: match &v.file {
-                Some(f) => f.path.as_bytes().to_vec(),
-                None => v.name.map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
+                Some(f) if !f.is_snapshot() => f.path.as_bytes().to_vec(),
+                _ => v.name.map(|n| n.as_bytes().to_vec()).unwrap_or_default(),
             },
         })
         .collect()

@@ -88,6 +88,7 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             may_write: file.writable(),
             path: Arc::from(file.path.as_str()),
             cow: None,
+            snapshot: None,
         };
         return mm.map_shared_file(addr, len_pages, want, fixed, noreplace, vma_file);
     }
@@ -100,6 +101,7 @@ pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             may_write: false,
             path: Arc::from(file.path.as_str()),
             cow: None,
+            snapshot: None,
         };
         match mm.map_private_file(addr, len_pages, want, fixed, noreplace, vma_file) {
             Ok(start) => return Ok(start),

@@ -51,7 +51,7 @@ const CPU_TIMER_NOTE: &str = "timers on CPU-time clocks (ITIMER_VIRTUAL, ITIMER_
 const NO_SOCKETS_NOTE: &str = "no descriptor can be a socket yet (socket and socketpair are ENOSYS, socket files open with ENXIO): EBADF for a closed descriptor, else ENOTSOCK, as Linux answers for a descriptor that is no socket";
 const SCHED_NOTE: &str = "nice values, policies and priorities are recorded, checked and reported as Linux does (CAP_SYS_NICE rules included) and inherited; the host schedules the guest's threads, so they change nothing; SCHED_DEADLINE is EINVAL";
 const MLOCK_NOTE: &str = "checked as Linux checks it (mapped range, flags, RLIMIT_MEMLOCK without CAP_IPC_LOCK), brings anonymous pages in unless on-fault, counts in VmLck; the sentry never swaps guest memory, and a lock does not pin a file mapping's pages";
-const FORK_NOTE: &str = "the child's private memory is copied at fork (no copy-on-write yet); shared mappings (files, MAP_SHARED anonymous) are shared";
+const FORK_NOTE: &str = "private anonymous memory of 1 MiB or more is shared copy-on-write, smaller mappings are copied at fork; shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
 const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; no O_DIRECT packets yet";
@@ -91,7 +91,7 @@ syscall_table! {
     SYS_CHDIR => file::chdir, Full;
     SYS_FCHDIR => file::fchdir, Full;
     SYS_UMASK => file::umask, Full;
-    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings copy on write from the file's pages (a file with no pages to map, as in /proc, is copied at mmap time); MAP_SHARED file mappings are coherent; fork copies private memory (no copy-on-write across fork yet); MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE accepted, pages still come on first touch");
+    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings copy on write from the file's pages (a file with no pages to map, as in /proc, is copied at mmap time); MAP_SHARED file mappings are coherent; fork shares private memory copy-on-write (small mappings are copied); MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE accepted, pages still come on first touch");
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MREMAP => mmap::mremap, Partial("shrink, grow in place, move (MAYMOVE, FIXED, DONTUNMAP) without copying; a grown mapping shows as two lines in /proc/self/maps");
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
