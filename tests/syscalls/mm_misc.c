@@ -449,3 +449,21 @@ TEST(process_vm_readv, zero_iovecs_returns_zero) {
     /* Nothing to transfer: the pid is not even looked up. */
     CHECK_EQ(CHECK_OK(syscall(SYS_process_vm_readv, NO_PID, &l, 0, &r, 1, 0)), 0);
 }
+
+TEST(mmap, map_populate_brings_anonymous_pages_in) {
+    char *p = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    CHECK(p != MAP_FAILED);
+    unsigned char vec[4];
+    CHECK_OK(mincore(p, 4 * 4096, vec));
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(vec[i] & 1, 1);
+}
+
+TEST(mmap, map_locked_counts_in_vmlck) {
+    long before = vm_locked_kb();
+    char *p = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+    CHECK(p != MAP_FAILED);
+    CHECK_EQ(vm_locked_kb() - before, 16);
+    CHECK_OK(munmap(p, 4 * 4096));
+    CHECK_EQ(vm_locked_kb(), before);
+}

@@ -537,3 +537,49 @@ TEST(openat, proc_fd_link_of_a_closed_descriptor_is_enoent) {
     CHECK_OK(close(fd));
     CHECK_ERR(open(path, O_RDONLY), ENOENT);
 }
+
+/* /proc/self/smaps: every mapping of maps, with its figures. */
+TEST(openat, proc_smaps_shows_each_mapping_with_its_resident_size) {
+    char *p = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    memset(p, 1, 4 * 4096);
+    char head[64];
+    snprintf(head, sizeof head, "%lx-%lx rw-p ", (unsigned long)p, (unsigned long)(p + 4 * 4096));
+    FILE *f = fopen("/proc/self/smaps", "r");
+    CHECK(f != NULL);
+    char line[512];
+    int found = 0, size_kb = -1, rss_kb = -1, vmflags = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, head, strlen(head)) == 0) {
+            found = 1;
+            continue;
+        }
+        if (found && size_kb < 0 && sscanf(line, "Size: %d kB", &size_kb) == 1)
+            continue;
+        if (found && rss_kb < 0 && sscanf(line, "Rss: %d kB", &rss_kb) == 1)
+            continue;
+        if (found && strncmp(line, "VmFlags:", 8) == 0) {
+            vmflags = strstr(line, " rd") && strstr(line, " wr");
+            break;
+        }
+    }
+    fclose(f);
+    CHECK(found);
+    CHECK_EQ(size_kb, 16);
+    CHECK_EQ(rss_kb, 16);
+    CHECK(vmflags);
+}
+
+TEST(openat, proc_smaps_rollup_sums_the_resident_memory) {
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    CHECK(f != NULL);
+    char line[512];
+    int rss = -1;
+    CHECK(fgets(line, sizeof line, f) != NULL);
+    CHECK(strstr(line, "[rollup]") != NULL);
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Rss: %d kB", &rss) == 1)
+            break;
+    fclose(f);
+    CHECK(rss > 0);
+}

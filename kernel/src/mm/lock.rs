@@ -64,6 +64,12 @@ impl MemoryManager {
         st.lock_future = None;
     }
 
+    /// Brings in the VMAs' own pages of `[start, end)` (`MAP_POPULATE`).
+    pub fn populate_range(&self, start: u64, end: u64) {
+        let st = self.state.lock();
+        self.populate(&st, start, end);
+    }
+
     /// Bytes in locked VMAs (`VmLck`).
     pub fn locked_bytes(&self) -> u64 {
         self.state

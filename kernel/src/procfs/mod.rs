@@ -42,6 +42,7 @@ mod mounts;
 mod node;
 mod process;
 mod root;
+mod smaps;
 mod stat;
 mod status;
 mod subject;

@@ -8,7 +8,7 @@ use veil_vfs::inode::{FileType, InodeRef};
 use super::fd::FdDir;
 use super::node::{self, DirSource, Table};
 use super::subject::Subject;
-use super::{limits, maps, mounts, stat, status};
+use super::{limits, maps, mounts, smaps, stat, status};
 use crate::mm::MemoryManager;
 
 /// Longest `comm` (`TASK_COMM_LEN` without its NUL).
@@ -72,6 +72,8 @@ impl ProcessDir {
         .file("stat", 0o444, owner, on(stat::generate))
         .file("statm", 0o444, owner, on(stat::generate_statm))
         .file("maps", 0o444, owner, on(maps_file))
+        .file("smaps", 0o444, owner, on(smaps_file))
+        .file("smaps_rollup", 0o444, owner, on(smaps_rollup_file))
         .link("cwd", 0o777, owner, on(cwd))
         .link("root", 0o777, owner, node::fixed("/"))
         .link("exe", 0o777, owner, on(exe))
@@ -211,6 +213,44 @@ fn environ(s: &Subject) -> Result<Vec<u8>, Errno> {
 fn maps_file(s: &Subject) -> Result<Vec<u8>, Errno> {
     let task = s.task()?;
     Ok(maps::format_maps(&maps::regions_of(&task.mm().vmas())))
+}
+
+/// Every region of `s` with its `smaps` figures.
+fn smaps_regions(s: &Subject) -> Result<Vec<(maps::Region, smaps::SmapsFigures)>, Errno> {
+    let task = s.task()?;
+    let mm = task.mm();
+    let vmas = mm.vmas();
+    let regions = maps::regions_of(&vmas);
+    Ok(vmas
+        .iter()
+        .zip(regions)
+        .map(|(v, r)| {
+            let size = v.end - v.start;
+            let rss = mm
+                .residency(v.start, size)
+                .map(|pages| pages.iter().filter(|&&p| p).count() as u64 * 4096)
+                .unwrap_or(0);
+            let figures = smaps::SmapsFigures {
+                size,
+                rss,
+                shared: r.shared,
+                anonymous: !r.shared
+                    && (v.file.is_none() || v.file.as_ref().is_some_and(|f| f.is_snapshot())),
+                locked: if v.locked { rss } else { 0 },
+            };
+            (r, figures)
+        })
+        .collect())
+}
+
+/// `smaps`.
+fn smaps_file(s: &Subject) -> Result<Vec<u8>, Errno> {
+    Ok(smaps::format_smaps(&smaps_regions(s)?))
+}
+
+/// `smaps_rollup`.
+fn smaps_rollup_file(s: &Subject) -> Result<Vec<u8>, Errno> {
+    Ok(smaps::format_rollup(&smaps_regions(s)?))
 }
 
 /// `mounts`: the sandbox's mounts (one namespace for every process).

@@ -8,6 +8,7 @@ use veil_platform::Prot;
 use std::sync::Arc;
 
 use super::{fd_arg, SysResult, SyscallCtx};
+use crate::mm::lock::LockMode;
 use crate::mm::{InodeMappable, Remap, VmaFile};
 
 const PROT_VALID: u32 = PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP;
@@ -30,8 +31,28 @@ const MAP_KNOWN: u32 = MAP_TYPE
 /// Bytes read from a file per host call while filling a file mapping.
 const FILL_CHUNK: usize = 1 << 20;
 
-/// `mmap(addr, length, prot, flags, fd, offset)`.
+/// `mmap(addr, length, prot, flags, fd, offset)`; with `MAP_POPULATE` the new
+/// mapping's own pages (anonymous memory) are brought in at once, with `MAP_LOCKED`
+/// also locked.
 pub(super) fn mmap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let start = map(sc, a)?;
+    let flags = a[3] as u32;
+    if let Some(end) = page_up(a[1]).map(|len| start + len) {
+        if flags & MAP_LOCKED != 0 {
+            // As mlock: locked (VmLck) and brought in.
+            let _ = sc
+                .task
+                .mm()
+                .lock_range(start, end, Some(LockMode::Populate));
+        } else if flags & MAP_POPULATE != 0 {
+            sc.task.mm().populate_range(start, end);
+        }
+    }
+    Ok(start)
+}
+
+/// The mapping itself of [`mmap`].
+fn map(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (addr, len, prot, flags, fd, off) =
         (a[0], a[1], a[2] as u32, a[3] as u32, fd_arg(a[4]), a[5]);
     match flags & MAP_TYPE {

@@ -91,7 +91,7 @@ syscall_table! {
     SYS_CHDIR => file::chdir, Full;
     SYS_FCHDIR => file::fchdir, Full;
     SYS_UMASK => file::umask, Full;
-    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings copy on write from the file's pages (a file with no pages to map, as in /proc, is copied at mmap time); MAP_SHARED file mappings are coherent; fork shares private memory copy-on-write (small mappings are copied); MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE accepted, pages still come on first touch");
+    SYS_MMAP => mmap::mmap, Partial("MAP_PRIVATE file mappings copy on write from the file's pages (a file with no pages to map, as in /proc, is copied at mmap time); MAP_SHARED file mappings are coherent; fork shares private memory copy-on-write (small mappings are copied); MAP_POPULATE brings anonymous pages in at once (a file's pages still come on first touch); MAP_LOCKED locks them too (VmLck); MAP_NORESERVE is accepted; MAP_GROWSDOWN maps but does not grow");
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MREMAP => mmap::mremap, Partial("shrink, grow in place, move (MAYMOVE, FIXED, DONTUNMAP) without copying; a grown mapping shows as two lines in /proc/self/maps");
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");

@@ -27,7 +27,23 @@ enum Command {
     Syscalls(commands::syscalls::SyscallsArgs),
 }
 
+/// Exit status when the sentry itself fails (a bug): no guest status to report.
+const INTERNAL_ERROR: i32 = 125;
+
+/// A panic on any sentry thread is a sentry bug: say so in one line and end the whole
+/// sandbox (the guests die with it: their stubs are traced with `PTRACE_O_EXITKILL`),
+/// rather than leave the other threads waiting for the one that died.
+fn end_sandbox_on_panic() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("a sentry thread");
+        eprintln!("veil: internal error in {name}: {info}");
+        std::process::exit(INTERNAL_ERROR);
+    }));
+}
+
 fn main() -> ExitCode {
+    end_sandbox_on_panic();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
