@@ -344,6 +344,26 @@ impl Credentials {
     /// permitted, effective only when the effective uid is 0; others keep nothing
     /// (capabilities(7), "Capabilities and execution of programs by root").
     pub fn after_exec(&self) -> Credentials {
+        self.after_exec_of(None, None)
+    }
+
+    /// The credentials after `execve` of a program whose set-user-ID bit makes the
+    /// effective uid `setuid` and set-group-ID bit the effective gid `setgid` (`None`
+    /// when the bit is clear, the process has no-new-privileges, or the program is a
+    /// script): then as [`Credentials::after_exec`], the saved ids following the new
+    /// effective ones, and capabilities by root's rules for the new effective uid.
+    pub fn after_exec_of(&self, setuid: Option<u32>, setgid: Option<u32>) -> Credentials {
+        let mut start = self.clone();
+        if let Some(uid) = setuid {
+            start.uid.effective = uid;
+        }
+        if let Some(gid) = setgid {
+            start.gid.effective = gid;
+        }
+        start.after_exec_plain()
+    }
+
+    fn after_exec_plain(&self) -> Credentials {
         let mut n = self.clone();
         n.uid.saved = n.uid.effective;
         n.gid.saved = n.gid.effective;
@@ -394,6 +414,28 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exec_of_a_set_user_id_root_program_gives_root_and_its_capabilities() {
+        let user = Credentials::initial(0, 0).setuid(1000).unwrap();
+        let c = user.after_exec_of(Some(0), None);
+        assert_eq!((c.uid.real, c.uid.effective, c.uid.saved), (1000, 0, 0));
+        assert_eq!((c.effective, c.permitted), (CAP_FULL, CAP_FULL));
+        let g = user.after_exec_of(None, Some(50));
+        assert_eq!(
+            (g.gid.effective, g.gid.saved, g.uid.effective),
+            (50, 50, 1000)
+        );
+        assert_eq!(g.permitted, 0);
+    }
+
+    #[test]
+    fn exec_of_a_set_user_id_program_of_another_user_drops_root_capabilities() {
+        let c = Credentials::initial(0, 0).after_exec_of(Some(1000), None);
+        assert_eq!((c.uid.real, c.uid.effective, c.uid.saved), (0, 1000, 1000));
+        // Real uid 0: permitted as root, but no effective set with euid 1000.
+        assert_eq!((c.effective, c.permitted), (0, CAP_FULL));
+    }
 
     #[test]
     fn root_setuid_changes_every_id_and_drops_capabilities() {

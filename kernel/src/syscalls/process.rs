@@ -195,6 +195,34 @@ fn read_strings(sc: &SyscallCtx<'_>, addr: u64, total: &mut usize) -> Result<Vec
     Ok(out)
 }
 
+/// The effective uid and gid the set-user-ID and set-group-ID bits of the program at
+/// `at` give (`None` for a clear bit). Ignored under no-new-privileges and for a
+/// script (Linux honours only the interpreter's bits, and system interpreters have
+/// none).
+fn set_id_bits(task: &Task, at: &veil_vfs::walk::PathRef) -> (Option<u32>, Option<u32>) {
+    const S_ISUID: u32 = 0o4000;
+    const S_ISGID: u32 = 0o2000;
+    const S_IXGRP: u32 = 0o010;
+    if task.tg.no_new_privs.load(Ordering::SeqCst) {
+        return (None, None);
+    }
+    let Ok(attr) = at.inode().attr() else {
+        return (None, None);
+    };
+    if attr.perm & (S_ISUID | S_ISGID) == 0 {
+        return (None, None);
+    }
+    let mut head = [0u8; 2];
+    let file = veil_vfs::inode_file::InodeFile::new(at.inode().clone());
+    if veil_vfs::FileOps::pread(&*file, &mut head, 0).is_ok_and(|n| n == 2) && &head == b"#!" {
+        return (None, None);
+    }
+    let setuid = (attr.perm & S_ISUID != 0).then_some(attr.uid);
+    // Set-group-ID without group execute marks mandatory locking, not a set-ID program.
+    let setgid = (attr.perm & S_ISGID != 0 && attr.perm & S_IXGRP != 0).then_some(attr.gid);
+    (setuid, setgid)
+}
+
 fn do_execve(
     sc: &mut SyscallCtx<'_>,
     dirfd: i32,
@@ -249,7 +277,10 @@ fn do_execve(
     task.files.close_on_exec();
     // POSIX timers do not survive execve; the itimers do.
     task.tg.timers.lock().posix.clear();
-    task.set_creds(std::sync::Arc::new(task.creds().after_exec()));
+    let (setuid, setgid) = set_id_bits(task, &at);
+    task.set_creds(std::sync::Arc::new(
+        task.creds().after_exec_of(setuid, setgid),
+    ));
     task.tg.did_exec.store(true, Ordering::SeqCst);
     // execve of an ordinary program makes the process dumpable again.
     task.tg.dumpable.store(true, Ordering::SeqCst);

@@ -274,7 +274,7 @@ syscall_table! {
     SYS_PRCTL => misc::prctl, Partial("PR_SET/GET_NAME, PR_SET/GET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_PDEATHSIG (per process, on the parent process's end); other options are EINVAL");
     SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
     SYS_VFORK => process::sys_vfork, Full;
-    SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID bits are not honoured");
+    SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID and set-group-ID bits are honoured (not on scripts, not under no-new-privileges), file capabilities and nosuid mounts are not");
     SYS_EXECVEAT => process::execveat, Partial("as execve");
     SYS_WAIT4 => wait::wait4, Full;
     SYS_WAITID => wait::waitid, Full;
