@@ -218,6 +218,17 @@ impl Drop for PipeEnd {
 }
 
 impl FileOps for PipeEnd {
+    /// Pipes live on pipefs (`PIPEFS_MAGIC`), as Linux reports.
+    fn statfs(&self) -> Result<veil_abi::structs::Statfs, Errno> {
+        Ok(veil_abi::structs::Statfs {
+            f_type: 0x5049_5045,
+            f_bsize: 4096,
+            f_namelen: 255,
+            f_frsize: 4096,
+            ..veil_abi::structs::Statfs::default()
+        })
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.read {
             return Err(Errno::EBADF);

@@ -565,12 +565,38 @@ pub(super) fn statfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         return Err(Errno::ENOENT);
     }
     let at = resolve(sc, AT_FDCWD, &path, WalkFlags::FOLLOW)?;
-    let st = InodeFile::new(at.inode().clone()).statfs()?;
+    let st = statfs_at(&at)?;
     sc.task.mm().write_obj(a[1], &st).map(|()| 0)
+}
+
+/// `f_type` of a mount's file system type, as Linux reports it.
+fn fs_magic(fs_type: &str) -> Option<i64> {
+    Some(match fs_type {
+        "proc" => 0x9fa0,
+        "sysfs" => 0x6265_6572,
+        "devpts" => 0x1cd1,
+        "mqueue" => 0x1980_0202,
+        "overlay" => 0x794c_7630,
+        "tmpfs" | "devtmpfs" => veil_vfs::inode_file::TMPFS_MAGIC,
+        _ => return None,
+    })
+}
+
+/// `statfs` of the file system `at` is on: its figures, typed by its mount.
+fn statfs_at(at: &PathRef) -> Result<veil_abi::structs::Statfs, Errno> {
+    let mut st = InodeFile::new(at.inode().clone()).statfs()?;
+    if let Some(magic) = fs_magic(at.mount.fs_type()) {
+        st.f_type = magic;
+    }
+    Ok(st)
 }
 
 /// `fstatfs(fd, buf)`.
 pub(super) fn fstatfs(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let st = sc.task.files.get(fd_arg(a[0]))?.ops.statfs()?;
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    let st = match &file.location {
+        Some(at) => statfs_at(at)?,
+        None => file.ops.statfs()?,
+    };
     sc.task.mm().write_obj(a[1], &st).map(|()| 0)
 }

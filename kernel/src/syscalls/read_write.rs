@@ -97,7 +97,14 @@ fn write_from(
         {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
+        let append = file.flags() & veil_abi::flags::open::O_APPEND != 0;
         let n = match offset {
+            // Linux's documented quirk: pwrite on an O_APPEND description appends
+            // (and, being a pwrite, leaves the file offset alone).
+            Some(_) if append => match file.ops.stat() {
+                Ok(st) => file.ops.pwrite(&bounce[..want], st.st_size.max(0) as u64),
+                Err(e) => Err(e),
+            },
             Some(off) => file.ops.pwrite(&bounce[..want], off.saturating_add(done)),
             None => file.ops.write(
                 &bounce[..want],
