@@ -3,6 +3,7 @@
  * loops, dirfds), creat, close, access, faccessat, faccessat2. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <limits.h>
 
 #ifndef AT_EACCESS
@@ -484,4 +485,38 @@ TEST(faccessat2, unknown_flags_or_mode_are_einval) {
 TEST(faccessat2, bad_dirfd_is_ebadf) {
     CHECK_ERR(sys_faccessat2(-7, "f", F_OK, 0), EBADF);
     CHECK_ERR(sys_faccessat2(-7, "", F_OK, AT_EMPTY_PATH), EBADF);
+}
+
+/* ---- O_TMPFILE ---- */
+
+TEST(openat, o_tmpfile_makes_an_unnamed_file_with_no_links) {
+    int fd = CHECK_OK(open(".", O_TMPFILE | O_RDWR, 0600));
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK(S_ISREG(st.st_mode));
+    CHECK_EQ(st.st_nlink, 0);
+    CHECK_EQ(st.st_mode & 0777, 0600);
+    CHECK_EQ(write(fd, "abc", 3), 3);
+    /* Nothing new in the directory. */
+    DIR *d = opendir(".");
+    CHECK(d != NULL);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        entries += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    CHECK_EQ(entries, 0);
+}
+
+TEST(openat, o_tmpfile_needs_write_access) {
+    CHECK_ERR(open(".", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+}
+
+TEST(openat, o_tmpfile_of_a_regular_file_is_enotdir) {
+    harness_write_file("f", "");
+    CHECK_ERR(open("f", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+}
+
+TEST(linkat, an_o_excl_tmpfile_cannot_be_named) {
+    int fd = CHECK_OK(open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600));
+    CHECK_ERR(linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH), ENOENT);
 }

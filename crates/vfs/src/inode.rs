@@ -347,6 +347,13 @@ pub trait InodeOps: Send + Sync {
 
     // ---- memory mappings ----
 
+    /// Marks a regular file just made for `O_TMPFILE` (and about to lose its name) as
+    /// one a later `link` may name although it has no link. `EOPNOTSUPP` where the file
+    /// system has no unnamed files.
+    fn make_linkable(&self) -> Result<(), Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
     /// The file's pages for shared memory mappings, if it can be mapped shared
     /// (`None`: `mmap(MAP_SHARED)` of it is `ENODEV`).
     fn mappable(&self) -> Option<&dyn veil_memmap::mapping::Mappable> {

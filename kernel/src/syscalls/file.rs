@@ -68,7 +68,7 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
         return Err(Errno::ENOENT);
     }
     if flags & O_TMPFILE == O_TMPFILE {
-        return Err(Errno::EOPNOTSUPP);
+        return open_tmpfile(sc, dirfd, &path, flags, mode);
     }
     // Linux 6.4 and later refuse the ambiguous pair.
     if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
@@ -124,6 +124,53 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
     };
     let file = open_at(sc, at, created, flags)?;
     install_open_file(sc, file, flags)
+}
+
+/// Names given to `O_TMPFILE` files for the moment between their creation and unlink.
+static NEXT_TMPFILE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// `open(dir, O_TMPFILE | O_WRONLY or O_RDWR, mode)`: an unnamed regular file in the
+/// directory's file system, which `linkat(fd, "", dir, name, AT_EMPTY_PATH)` can name
+/// later (unless `O_EXCL`). Made as Linux's `vfs_tmpfile` behaves: created under a
+/// private name, marked linkable, and unlinked at once; `EOPNOTSUPP` on a file system
+/// without unnamed files (proc).
+fn open_tmpfile(sc: &SyscallCtx<'_>, dirfd: i32, path: &[u8], flags: u32, mode: u32) -> SysResult {
+    let accmode = flags & O_ACCMODE;
+    if accmode != O_WRONLY && accmode != O_RDWR {
+        return Err(Errno::EINVAL);
+    }
+    let dir = resolve(sc, dirfd, path, WalkFlags::FOLLOW)?;
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let creds = Creds::current();
+    if !perm::may_access(&dir.inode().attr()?, &creds, MAY_WRITE | MAY_EXEC) {
+        return Err(Errno::EACCES);
+    }
+    let name = format!(
+        "#{}",
+        NEXT_TMPFILE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+    .into_bytes();
+    let perm_bits = mode & 0o7777 & !*sc.task.fs.umask.lock();
+    let child =
+        dir.dirent
+            .create_child(&name, NewNode::Regular, perm_bits, creds.for_new_file())?;
+    let linkable = if flags & O_EXCL == 0 {
+        child.inode().make_linkable()
+    } else {
+        Ok(())
+    };
+    if let Err(e) = linkable {
+        let _ = dir.dirent.unlink_child(&name);
+        return Err(e);
+    }
+    let at = PathRef::new(dir.mount.clone(), child);
+    let open_flags = flags & !(O_TMPFILE & !O_DIRECTORY) & !O_DIRECTORY & !O_CREAT;
+    let file = open_at(sc, at, true, open_flags);
+    // Unnamed from the start, whether the open worked or not.
+    let _ = dir.dirent.unlink_child(&name);
+    install_open_file(sc, file?, flags)
 }
 
 /// Opens the file at `at` (just created if `created`) with `flags`: checks the type

@@ -208,6 +208,11 @@ impl OverlayInode {
 }
 
 impl InodeOps for OverlayInode {
+    /// A file made in the overlay lives in the upper layer: marked there.
+    fn make_linkable(&self) -> Result<(), Errno> {
+        self.upper_after_copy_up()?.make_linkable()
+    }
+
     fn kind(&self) -> FileType {
         self.kind
     }

@@ -204,9 +204,10 @@ impl TmpfsInode {
         if st.dir().get(name).is_some() {
             return Err(Errno::EEXIST);
         }
-        if tst.nlink == 0 {
+        if tst.nlink == 0 && !tst.linkable {
             return Err(Errno::ENOENT);
         }
+        tst.linkable = false;
         tst.nlink += 1;
         tst.ctime = t;
         st.dir().insert(name, target.arc());

@@ -76,6 +76,9 @@ pub(super) struct State {
     pub(super) ctime: Timespec,
     /// Extended attributes.
     pub(super) xattrs: Xattrs,
+    /// An `O_TMPFILE` file not yet named: `link` may give it its first name although
+    /// it has no link (Linux's `I_LINKABLE`).
+    pub(super) linkable: bool,
     /// What the type adds.
     pub(super) body: Body,
 }
@@ -193,6 +196,7 @@ impl TmpfsInode {
                     mtime: t,
                     ctime: t,
                     xattrs: Xattrs::default(),
+                    linkable: false,
                     body,
                 },
             ),
@@ -308,6 +312,14 @@ impl TmpfsInode {
 }
 
 impl InodeOps for TmpfsInode {
+    fn make_linkable(&self) -> Result<(), Errno> {
+        if self.kind != FileType::Regular {
+            return Err(Errno::EINVAL);
+        }
+        self.mu.lock().linkable = true;
+        Ok(())
+    }
+
     fn kind(&self) -> FileType {
         self.kind
     }
