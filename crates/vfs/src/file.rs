@@ -60,6 +60,8 @@ pub const POLLNVAL: u32 = 0x020;
 pub const POLLRDNORM: u32 = 0x040;
 /// `POLLWRNORM`.
 pub const POLLWRNORM: u32 = 0x100;
+/// `POLLRDHUP`: the peer shut down writing (sockets).
+pub const POLLRDHUP: u32 = 0x2000;
 
 /// What a file can do. Every method has Linux's answer for a file that cannot do it,
 /// so implementations override only what they support.

@@ -105,9 +105,9 @@ pub fn fd_link_file(inode: &InodeRef) -> Option<Result<Arc<OpenFile>, Errno>> {
 /// is gone; `pipe:[INO]` for a pipe (anonymous files have no path), as Linux's
 /// `d_path`.
 fn link_target(file: &veil_vfs::OpenFile) -> Vec<u8> {
-    if file.location.is_none() && file.path == "pipe" {
+    if file.location.is_none() && (file.path == "pipe" || file.path == "socket") {
         if let Ok(st) = file.ops.stat() {
-            return format!("pipe:[{}]", st.st_ino).into_bytes();
+            return format!("{}:[{}]", file.path, st.st_ino).into_bytes();
         }
     }
     let mut target = file.path.as_bytes().to_vec();

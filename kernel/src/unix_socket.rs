@@ -1,0 +1,492 @@
+//! Unix domain sockets made by `socketpair(AF_UNIX, ...)`: stream, datagram and
+//! sequenced-packet pairs, with `SCM_RIGHTS` descriptor passing and `SCM_CREDENTIALS`.
+//! Sockets bound in the file system or the abstract namespace (`bind`, `listen`,
+//! `connect`, `accept`) do not exist yet.
+//!
+//! Each end owns its receive queue; the other end writes into it. A queue holds
+//! messages (a datagram or packet each; for a stream, the bytes of one `write`, merged
+//! on reading except across passed descriptors). Waiters — readers of the queue and
+//! writers waiting for room in it — wait on the queue's `WaitQueue`, the same
+//! waiter/notifier as pipes, so poll, select and epoll see sockets as they see pipes.
+//!
+//! Locks: an end's `state` is a leaf; a writer takes only the peer's.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+use veil_abi::flags::mode::S_IFSOCK;
+use veil_abi::structs::{Stat, Statx};
+use veil_abi::Errno;
+use veil_vfs::file::{POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM};
+use veil_vfs::{FileOps, OpenFile, PollWaker, WaitQueue};
+
+use crate::signal::ERESTARTSYS;
+use crate::task::{self, BlockResult};
+
+/// `SOCK_STREAM`.
+pub const SOCK_STREAM: i32 = 1;
+/// `SOCK_DGRAM`.
+pub const SOCK_DGRAM: i32 = 2;
+/// `SOCK_SEQPACKET`.
+pub const SOCK_SEQPACKET: i32 = 5;
+
+/// Default `SO_SNDBUF`/`SO_RCVBUF` (Linux's `net.core.wmem_default`).
+pub const DEFAULT_BUF: usize = 212_992;
+/// Most `SO_SNDBUF`/`SO_RCVBUF` may be set to before doubling (`net.core.wmem_max`).
+pub const MAX_BUF: usize = 212_992;
+
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+/// The credentials a message carries (`SCM_CREDENTIALS`, `SO_PEERCRED`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ucred {
+    /// Process id.
+    pub pid: i32,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// One message in a receive queue.
+pub struct Message {
+    /// The bytes (what is left of them, for a stream).
+    pub data: Vec<u8>,
+    /// Descriptors passed with it (`SCM_RIGHTS`), delivered with its first byte.
+    pub files: Vec<Arc<OpenFile>>,
+    /// The sender's credentials.
+    pub creds: Ucred,
+}
+
+struct State {
+    queue: VecDeque<Message>,
+    /// Bytes queued.
+    queued: usize,
+    /// `SO_RCVBUF` (as reported: Linux doubles what is set).
+    rcvbuf: usize,
+    /// `SO_SNDBUF`.
+    sndbuf: usize,
+    /// This end will read no more (`shutdown(SHUT_RD)`).
+    shut_rd: bool,
+    /// This end will write no more (`shutdown(SHUT_WR)`).
+    shut_wr: bool,
+    /// The peer will write no more, or is gone: reads end at the queue's end.
+    peer_done: bool,
+    /// The peer is gone.
+    peer_closed: bool,
+    /// `SO_PASSCRED`.
+    passcred: bool,
+    waiters: WaitQueue,
+}
+
+/// One end of a socket pair.
+pub struct UnixSocket {
+    /// `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`.
+    pub kind: i32,
+    ino: u64,
+    /// Who made the pair (`SO_PEERCRED` of the other end).
+    pub owner: Ucred,
+    peer: Mutex<Weak<UnixSocket>>,
+    state: Mutex<State>,
+    nonblock: AtomicBool,
+}
+
+/// What a receive asks for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecvFlags {
+    /// `MSG_PEEK`: leave the data queued.
+    pub peek: bool,
+    /// `MSG_DONTWAIT` (or a non-blocking end).
+    pub dontwait: bool,
+    /// `MSG_WAITALL` (streams): wait for the whole buffer.
+    pub waitall: bool,
+    /// `MSG_TRUNC`: return the real length of a truncated message.
+    pub trunc: bool,
+}
+
+/// What a receive got.
+#[derive(Default)]
+pub struct Received {
+    /// Bytes copied into the buffer.
+    pub len: usize,
+    /// The full length of the message (a datagram or packet longer than the buffer).
+    pub full_len: usize,
+    /// Descriptors that came with the data.
+    pub files: Vec<Arc<OpenFile>>,
+    /// The sender's credentials, when `SO_PASSCRED` is on.
+    pub creds: Option<Ucred>,
+}
+
+impl UnixSocket {
+    /// A connected pair of `kind`, made by a process with credentials `owner`.
+    pub fn pair(kind: i32, owner: Ucred, nonblock: bool) -> (Arc<UnixSocket>, Arc<UnixSocket>) {
+        let end = || {
+            Arc::new(UnixSocket {
+                kind,
+                ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+                owner,
+                peer: Mutex::new(Weak::new()),
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    queued: 0,
+                    rcvbuf: DEFAULT_BUF,
+                    sndbuf: DEFAULT_BUF,
+                    shut_rd: false,
+                    shut_wr: false,
+                    peer_done: false,
+                    peer_closed: false,
+                    passcred: false,
+                    waiters: WaitQueue::default(),
+                }),
+                nonblock: AtomicBool::new(nonblock),
+            })
+        };
+        let (a, b) = (end(), end());
+        *a.peer.lock() = Arc::downgrade(&b);
+        *b.peer.lock() = Arc::downgrade(&a);
+        (a, b)
+    }
+
+    /// The socket behind `file`, if it is one.
+    pub fn of(file: &OpenFile) -> Option<&UnixSocket> {
+        file.ops.as_any()?.downcast_ref::<UnixSocket>()
+    }
+
+    /// The inode number `/proc/<pid>/fd` shows (`socket:[N]`).
+    pub fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    fn peer(&self) -> Option<Arc<UnixSocket>> {
+        self.peer.lock().upgrade()
+    }
+
+    fn is_stream(&self) -> bool {
+        self.kind == SOCK_STREAM
+    }
+
+    /// Sends `data` (with `files` and the sender's `creds`) to the peer. A stream
+    /// sends as much as fits and waits for room for the rest unless `dontwait`; a
+    /// datagram or packet goes whole or not at all (`EMSGSIZE` if it can never fit).
+    /// `EPIPE` once either side shut the direction or the peer is gone (datagram:
+    /// `ECONNREFUSED`).
+    pub fn send(
+        &self,
+        data: &[u8],
+        files: Vec<Arc<OpenFile>>,
+        creds: Ucred,
+        dontwait: bool,
+    ) -> Result<usize, Errno> {
+        let dontwait = dontwait || self.nonblock.load(Ordering::Relaxed);
+        if self.state.lock().shut_wr {
+            return Err(Errno::EPIPE);
+        }
+        let closed = if self.kind == SOCK_DGRAM {
+            Errno::ECONNREFUSED
+        } else {
+            Errno::EPIPE
+        };
+        let Some(peer) = self.peer() else {
+            return Err(closed);
+        };
+        let sndbuf = self.state.lock().sndbuf;
+        if !self.is_stream() && data.len() > sndbuf.max(DEFAULT_BUF) {
+            return Err(Errno::EMSGSIZE);
+        }
+        let mut files = Some(files);
+        let mut sent = 0;
+        loop {
+            let mut st = peer.state.lock();
+            if st.shut_rd || st.peer_closed {
+                return if sent > 0 { Ok(sent) } else { Err(closed) };
+            }
+            let room = st.rcvbuf.saturating_sub(st.queued);
+            let rest = &data[sent..];
+            let fits = if self.is_stream() {
+                room > 0 || rest.is_empty()
+            } else {
+                room >= rest.len() || st.queued == 0
+            };
+            if fits {
+                let n = if self.is_stream() {
+                    rest.len().min(room)
+                } else {
+                    rest.len()
+                };
+                st.queue.push_back(Message {
+                    data: rest[..n].to_vec(),
+                    files: files.take().unwrap_or_default(),
+                    creds,
+                });
+                st.queued += n;
+                st.waiters.wake_all();
+                sent += n;
+                if sent == data.len() {
+                    return Ok(sent);
+                }
+            }
+            if dontwait {
+                return if sent > 0 {
+                    Ok(sent)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            let task = task::current().ok_or(Errno::EIO)?;
+            task.prepare_block();
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
+            drop(st);
+            if task.block(None) == BlockResult::Interrupted {
+                return if sent > 0 { Ok(sent) } else { Err(ERESTARTSYS) };
+            }
+        }
+    }
+
+    /// Receives into `buf`. A stream merges queued writes (but stops before one that
+    /// carries descriptors, so they arrive with their own bytes); a datagram or packet
+    /// is one message, the rest of it discarded when `buf` is shorter (unless
+    /// peeking). End of file (0) once the peer will write no more and the queue is
+    /// empty; `EAGAIN` when nothing is there and the call may not wait.
+    pub fn recv(&self, buf: &mut [u8], flags: RecvFlags) -> Result<Received, Errno> {
+        let dontwait = flags.dontwait || self.nonblock.load(Ordering::Relaxed);
+        let mut got = Received::default();
+        loop {
+            let mut st = self.state.lock();
+            if !st.queue.is_empty() {
+                if self.is_stream() {
+                    self.take_stream(&mut st, &mut buf[got.len..], flags.peek, &mut got);
+                } else {
+                    self.take_message(&mut st, buf, flags.peek, &mut got);
+                    return Ok(got);
+                }
+                if !flags.waitall || got.len == buf.len() || flags.peek || !got.files.is_empty() {
+                    return Ok(got);
+                }
+            }
+            if st.shut_rd || st.peer_done || buf.is_empty() {
+                return Ok(got);
+            }
+            if got.len > 0 && !flags.waitall {
+                return Ok(got);
+            }
+            if dontwait {
+                return if got.len > 0 {
+                    Ok(got)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            let task = task::current().ok_or(Errno::EIO)?;
+            task.prepare_block();
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
+            drop(st);
+            if task.block(None) == BlockResult::Interrupted {
+                return if got.len > 0 {
+                    Ok(got)
+                } else {
+                    Err(ERESTARTSYS)
+                };
+            }
+        }
+    }
+
+    fn take_stream(&self, st: &mut State, buf: &mut [u8], peek: bool, got: &mut Received) {
+        let mut done = 0;
+        let mut i = 0;
+        while done < buf.len() && i < st.queue.len() {
+            let m = &st.queue[i];
+            if i > 0 && !m.files.is_empty() {
+                break;
+            }
+            let n = m.data.len().min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&m.data[..n]);
+            if got.creds.is_none() && st.passcred {
+                got.creds = Some(m.creds);
+            }
+            done += n;
+            i += 1;
+        }
+        got.len += done;
+        got.full_len = got.len;
+        if peek {
+            return;
+        }
+        let mut left = done;
+        while left > 0 {
+            let Some(m) = st.queue.front_mut() else { break };
+            got.files.append(&mut m.files);
+            let n = m.data.len().min(left);
+            m.data.drain(..n);
+            left -= n;
+            st.queued -= n;
+            if m.data.is_empty() {
+                st.queue.pop_front();
+            }
+        }
+        st.waiters.wake_all();
+    }
+
+    fn take_message(&self, st: &mut State, buf: &mut [u8], peek: bool, got: &mut Received) {
+        let Some(m) = st.queue.front() else { return };
+        let n = m.data.len().min(buf.len());
+        buf[..n].copy_from_slice(&m.data[..n]);
+        got.len = n;
+        got.full_len = m.data.len();
+        if st.passcred {
+            got.creds = Some(m.creds);
+        }
+        if peek {
+            return;
+        }
+        if let Some(m) = st.queue.pop_front() {
+            st.queued -= m.data.len();
+            got.files = m.files;
+        }
+        st.waiters.wake_all();
+    }
+
+    /// `shutdown(how)`: 0 reads, 1 writes, 2 both.
+    pub fn shutdown(&self, read: bool, write: bool) {
+        {
+            let mut st = self.state.lock();
+            st.shut_rd |= read;
+            st.shut_wr |= write;
+            st.waiters.wake_all();
+        }
+        if let Some(peer) = self.peer() {
+            let mut pst = peer.state.lock();
+            if write {
+                pst.peer_done = true;
+            }
+            pst.waiters.wake_all();
+        }
+    }
+
+    /// Bytes queued for reading (`FIONREAD`/`SIOCINQ`).
+    pub fn unread(&self) -> usize {
+        self.state.lock().queued
+    }
+
+    /// `SO_RCVBUF` and `SO_SNDBUF`.
+    pub fn buffers(&self) -> (usize, usize) {
+        let st = self.state.lock();
+        (st.rcvbuf, st.sndbuf)
+    }
+
+    /// Sets `SO_RCVBUF` (`rcv`) or `SO_SNDBUF`: doubled, as Linux keeps room for its
+    /// bookkeeping, between Linux's minimums and twice `MAX_BUF`.
+    pub fn set_buffer(&self, rcv: bool, size: usize) {
+        let v = size.min(MAX_BUF) * 2;
+        let mut st = self.state.lock();
+        if rcv {
+            st.rcvbuf = v.max(2304);
+        } else {
+            st.sndbuf = v.max(4608);
+        }
+    }
+
+    /// `SO_PASSCRED`.
+    pub fn passcred(&self) -> bool {
+        self.state.lock().passcred
+    }
+
+    /// Sets `SO_PASSCRED`.
+    pub fn set_passcred(&self, on: bool) {
+        self.state.lock().passcred = on;
+    }
+}
+
+impl Drop for UnixSocket {
+    fn drop(&mut self) {
+        if let Some(peer) = self.peer.get_mut().upgrade() {
+            let mut st = peer.state.lock();
+            st.peer_done = true;
+            st.peer_closed = true;
+            st.waiters.wake_all();
+        }
+    }
+}
+
+impl FileOps for UnixSocket {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.recv(buf, RecvFlags::default()).map(|r| r.len)
+    }
+
+    fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
+        let creds = task::current().map_or(self.owner, |t| Ucred {
+            pid: t.tg.tgid,
+            uid: t.creds().uid.real,
+            gid: t.creds().gid.real,
+        });
+        self.send(buf, Vec::new(), creds, false)
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(Stat {
+            st_ino: self.ino,
+            st_mode: S_IFSOCK | 0o777,
+            st_nlink: 1,
+            st_uid: self.owner.uid,
+            st_gid: self.owner.gid,
+            st_blksize: 4096,
+            ..Stat::default()
+        })
+    }
+
+    fn statx(&self, _mask: u32) -> Result<Statx, Errno> {
+        Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
+    }
+
+    fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
+        let mut r = 0;
+        {
+            let mut st = self.state.lock();
+            if !st.queue.is_empty() || st.shut_rd || st.peer_done {
+                r |= POLLIN | POLLRDNORM;
+            }
+            if st.peer_done {
+                r |= POLLRDHUP;
+            }
+            if st.peer_closed && self.kind != SOCK_DGRAM {
+                r |= POLLHUP;
+            }
+            if st.shut_rd && st.shut_wr {
+                r |= POLLHUP;
+            }
+            if let Some(w) = waker {
+                st.waiters.register(w);
+            }
+        }
+        match self.peer() {
+            Some(peer) => {
+                let mut pst = peer.state.lock();
+                let shut = self.state.lock().shut_wr;
+                if !shut && (pst.queued < pst.rcvbuf || pst.shut_rd) {
+                    r |= POLLOUT | POLLWRNORM;
+                }
+                if let Some(w) = waker {
+                    pst.waiters.register(w);
+                }
+            }
+            // The peer is gone: writing fails at once, so it does not wait.
+            None => r |= POLLOUT | POLLWRNORM,
+        }
+        r
+    }
+
+    fn set_nonblocking(&self, nonblock: bool) {
+        self.nonblock.store(nonblock, Ordering::Relaxed);
+    }
+
+    fn unread_bytes(&self) -> Result<usize, Errno> {
+        Ok(self.unread())
+    }
+}
