@@ -35,6 +35,11 @@ static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
 struct PipeState {
     buf: VecDeque<u8>,
+    /// The bytes of `buf` in the writes that put them there, oldest first: `(length,
+    /// packet)`, a packet being a write by an `O_DIRECT` end (at most `PIPE_BUF`
+    /// bytes). A packet-mode reader reads one packet at a time, discarding what does
+    /// not fit its buffer.
+    segments: VecDeque<(usize, bool)>,
     /// Bytes the pipe holds at most (`F_SETPIPE_SZ`).
     capacity: usize,
     readers: usize,
@@ -61,6 +66,8 @@ pub struct PipeEnd {
     read: bool,
     write: bool,
     nonblock: AtomicBool,
+    /// `O_DIRECT` (packet mode, pipe(7)) on a write end: each write is a packet.
+    packet: AtomicBool,
 }
 
 /// Creates a pipe: `(read end, write end)`.
@@ -69,6 +76,7 @@ pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
         state: Mutex::new(PipeState {
             buf: VecDeque::new(),
+            segments: VecDeque::new(),
             capacity: PIPE_CAPACITY,
             readers: 1,
             writers: 1,
@@ -83,6 +91,7 @@ pub fn new_pipe(nonblock: bool) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
             read: !write,
             write,
             nonblock: AtomicBool::new(nonblock),
+            packet: AtomicBool::new(false),
         })
     };
     (end(false), end(true))
@@ -112,6 +121,7 @@ pub fn open_fifo(
                     ino: key.1,
                     state: Mutex::new(PipeState {
                         buf: VecDeque::new(),
+                        segments: VecDeque::new(),
                         capacity: PIPE_CAPACITY,
                         readers: 0,
                         writers: 0,
@@ -160,6 +170,7 @@ fn open_end(
         read,
         write,
         nonblock: AtomicBool::new(nonblock),
+        packet: AtomicBool::new(false),
     });
     if read {
         st.readers += 1;
@@ -193,6 +204,45 @@ fn open_end(
 }
 
 impl PipeEnd {
+    /// Sets packet mode (`O_DIRECT`) on this end.
+    pub fn set_packet_mode(&self, on: bool) {
+        self.packet.store(on, Ordering::Relaxed);
+    }
+
+    /// Moves queued bytes into `buf`: as many as fit, but one packet at most when the
+    /// oldest bytes are a packet (the rest of a packet too long for `buf` is
+    /// discarded), as Linux's `PIPE_BUF_FLAG_PACKET` buffers are read whatever the
+    /// reader's mode. Returns the bytes copied. Precondition: the pipe holds some.
+    fn take(st: &mut PipeState, buf: &mut [u8]) -> usize {
+        let (first_len, first_packet) = st
+            .segments
+            .front()
+            .copied()
+            .unwrap_or((st.buf.len(), false));
+        let (n, consumed) = if first_packet {
+            (buf.len().min(first_len), first_len)
+        } else {
+            let n = buf.len().min(st.buf.len());
+            (n, n)
+        };
+        for (dst, src) in buf.iter_mut().zip(st.buf.drain(..consumed)).take(n) {
+            *dst = src;
+        }
+        let mut left = consumed;
+        while left > 0 {
+            let Some(seg) = st.segments.front_mut() else {
+                break;
+            };
+            let k = seg.0.min(left);
+            seg.0 -= k;
+            left -= k;
+            if seg.0 == 0 {
+                st.segments.pop_front();
+            }
+        }
+        n
+    }
+
     /// Sleeps until woken or interrupted; `ERESTARTSYS` on a signal.
     /// Precondition: the caller registered the current task as a waiter while holding
     /// the state lock and released it.
@@ -237,10 +287,7 @@ impl FileOps for PipeEnd {
         loop {
             let mut st = self.pipe.state.lock();
             if !st.buf.is_empty() {
-                let n = buf.len().min(st.buf.len());
-                for (dst, src) in buf.iter_mut().zip(st.buf.drain(..n)) {
-                    *dst = src;
-                }
+                let n = Self::take(&mut st, buf);
                 st.waiters.wake_all();
                 return Ok(n);
             }
@@ -282,8 +329,14 @@ impl FileOps for PipeEnd {
                 free > 0
             };
             if fits {
-                let n = left.min(free);
+                let packet = self.packet.load(Ordering::Relaxed);
+                let n = if packet {
+                    left.min(free).min(PIPE_BUF)
+                } else {
+                    left.min(free)
+                };
                 st.buf.extend(&buf[done..done + n]);
+                st.segments.push_back((n, packet));
                 done += n;
                 st.waiters.wake_all();
                 if done == buf.len() {

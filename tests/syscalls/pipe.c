@@ -103,6 +103,21 @@ TEST(pipe2, o_direct_makes_each_write_a_packet) {
     CHECK_MEM(buf, "defg", 4);
 }
 
+TEST(pipe2, o_direct_read_shorter_than_a_packet_discards_the_rest) {
+    int p[2];
+    CHECK_OK(pipe2(p, O_DIRECT));
+    CHECK_EQ(write(p[1], "abcdef", 6), 6);
+    CHECK_EQ(write(p[1], "xy", 2), 2);
+    char buf[8] = {0};
+    CHECK_EQ(read(p[0], buf, 2), 2);
+    CHECK_MEM(buf, "ab", 2);
+    CHECK_EQ(read(p[0], buf, sizeof buf), 2);
+    CHECK_MEM(buf, "xy", 2);
+    /* O_DIRECT is the write end's. */
+    CHECK(fcntl(p[1], F_GETFL) & O_DIRECT);
+    CHECK(!(fcntl(p[0], F_GETFL) & O_DIRECT));
+}
+
 /* ---- read and write on pipes ---- */
 
 TEST(read, empty_nonblocking_pipe_is_eagain) {

@@ -163,6 +163,9 @@ fn do_pipe(sc: &SyscallCtx<'_>, fds_addr: u64, flags: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (r, w) = crate::pipe::new_pipe(flags & O_NONBLOCK != 0);
+    // Packet mode is the writer's: its writes are packets (Linux gives O_DIRECT to
+    // the write end only).
+    w.set_packet_mode(flags & O_DIRECT != 0);
     let cloexec = flags & O_CLOEXEC != 0;
     let status = flags & O_NONBLOCK;
     let limit = nofile_limit(sc);
@@ -174,7 +177,7 @@ fn do_pipe(sc: &SyscallCtx<'_>, fds_addr: u64, flags: u32) -> SysResult {
         limit,
     )?;
     let wfd = match files.install(
-        veil_vfs::OpenFile::new(w, O_WRONLY | status, "pipe".into()),
+        veil_vfs::OpenFile::new(w, O_WRONLY | status | (flags & O_DIRECT), "pipe".into()),
         cloexec,
         0,
         limit,
@@ -199,8 +202,7 @@ pub(super) fn pipe(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     do_pipe(sc, a[0], 0)
 }
 
-/// `pipe2(fds, flags)`: `O_CLOEXEC`, `O_NONBLOCK`, `O_DIRECT` (accepted; reads are
-/// not packetised).
+/// `pipe2(fds, flags)`: `O_CLOEXEC`, `O_NONBLOCK`, `O_DIRECT` (packet mode).
 pub(super) fn pipe2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     do_pipe(sc, a[0], a[1] as u32)
 }

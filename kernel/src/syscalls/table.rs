@@ -56,7 +56,7 @@ const STATFS_NOTE: &str = "f_type by the mount's file system (overlay, tmpfs, pr
 const FORK_NOTE: &str = "private anonymous memory of 1 MiB or more is shared copy-on-write, smaller mappings are copied at fork; shared mappings (files, MAP_SHARED anonymous) are shared";
 const EPOLL_NOTE: &str = "waits look at every watched file again on each wake-up (and every 5 ms), not a ready list; edge-triggered entries report new events since the last report";
 const POLL_NOTE: &str = "pipes wake pollers; host descriptors (inherited stdio) are polled every 5 ms; a signal that runs a handler ends the wait with EINTR (the handler runs under the temporary mask, its frame restores the old one), an ignored one lets it go on; a restarted poll or ppoll waits its whole timeout again";
-const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; no O_DIRECT packets yet";
+const PIPE_NOTE: &str = "64 KiB pipes with atomic PIPE_BUF writes, EPIPE/SIGPIPE and O_NONBLOCK; F_GETPIPE_SZ/F_SETPIPE_SZ and FIONREAD; O_DIRECT packet mode from pipe2 (not switched by F_SETFL)";
 const OPEN_NOTE: &str = "O_TMPFILE files are created under a private name and unlinked at once, linkable unless O_EXCL; FIFOs open as fifo(7) says (a reader waits for a writer and the reverse, O_RDWR never waits); sockets in the file system are ENXIO until sockets exist";
 
 syscall_table! {
