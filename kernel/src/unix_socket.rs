@@ -78,6 +78,12 @@ struct State {
     peer_closed: bool,
     /// `SO_PASSCRED`.
     passcred: bool,
+    /// An error the next receive reports once (`ECONNRESET`: the stream peer closed
+    /// with data it had not read).
+    pending_error: Option<Errno>,
+    /// A datagram end that reported `ECONNREFUSED` for its gone peer: later sends are
+    /// `ENOTCONN`.
+    disconnected: bool,
     waiters: WaitQueue,
 }
 
@@ -138,6 +144,8 @@ impl UnixSocket {
                     peer_done: false,
                     peer_closed: false,
                     passcred: false,
+                    pending_error: None,
+                    disconnected: false,
                     waiters: WaitQueue::default(),
                 }),
                 nonblock: AtomicBool::new(nonblock),
@@ -189,6 +197,13 @@ impl UnixSocket {
             Errno::EPIPE
         };
         let Some(peer) = self.peer() else {
+            if self.kind == SOCK_DGRAM {
+                // ECONNREFUSED once, then the socket is simply not connected.
+                let mut st = self.state.lock();
+                if std::mem::replace(&mut st.disconnected, true) {
+                    return Err(Errno::ENOTCONN);
+                }
+            }
             return Err(closed);
         };
         let sndbuf = self.state.lock().sndbuf;
@@ -264,6 +279,11 @@ impl UnixSocket {
                 }
                 if !flags.waitall || got.len == buf.len() || flags.peek || !got.files.is_empty() {
                     return Ok(got);
+                }
+            }
+            if got.len == 0 {
+                if let Some(e) = st.pending_error.take() {
+                    return Err(e);
                 }
             }
             if st.shut_rd || st.peer_done || buf.is_empty() {
@@ -357,6 +377,10 @@ impl UnixSocket {
             st.shut_wr |= write;
             st.waiters.wake_all();
         }
+        // A datagram socket's shutdown is its own business (Linux's unix_shutdown).
+        if self.kind == SOCK_DGRAM {
+            return;
+        }
         if let Some(peer) = self.peer() {
             let mut pst = peer.state.lock();
             if write {
@@ -401,11 +425,20 @@ impl UnixSocket {
 }
 
 impl Drop for UnixSocket {
+    /// The peer learns the end is gone: end of file for a stream or packet peer (with
+    /// `ECONNRESET` first if this end left data unread), nothing for a datagram one
+    /// (its queued messages stay readable and no end of file follows).
     fn drop(&mut self) {
+        let unread = !self.state.get_mut().queue.is_empty();
         if let Some(peer) = self.peer.get_mut().upgrade() {
             let mut st = peer.state.lock();
-            st.peer_done = true;
             st.peer_closed = true;
+            if self.kind != SOCK_DGRAM {
+                st.peer_done = true;
+                if unread && self.kind == SOCK_STREAM {
+                    st.pending_error = Some(Errno::ECONNRESET);
+                }
+            }
             st.waiters.wake_all();
         }
     }
