@@ -149,6 +149,9 @@ impl Runner {
         if std::sync::Arc::strong_count(&task.files) == 1 {
             task.files.close_all();
         }
+        if task.tg.tasks().len() > 1 {
+            task.tg.thread_leaving(task.tid);
+        }
         task.tg.remove_task(task.tid, ExitStatus::Exited(code));
     }
 }

@@ -62,6 +62,9 @@ pub struct ThreadGroup {
     pub exit_signal: u32,
     /// `PR_SET_PDEATHSIG`: the signal this process gets when its parent ends (0: none).
     pub pdeath_signal: std::sync::atomic::AtomicU32,
+    /// The thread of the parent that created this process: its exit sends the
+    /// parent-death signal, as Linux's "parent" is that thread (0 once it is gone).
+    pub creator_tid: std::sync::atomic::AtomicI32,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: std::sync::atomic::AtomicBool,
     /// `PR_SET_NO_NEW_PRIVS` (never cleared).
@@ -123,6 +126,7 @@ impl ThreadGroup {
             children: Mutex::new(Vec::new()),
             exit_signal,
             pdeath_signal: std::sync::atomic::AtomicU32::new(0),
+            creator_tid: std::sync::atomic::AtomicI32::new(0),
             // PR_SET_DUMPABLE is inherited by fork (reset by execve).
             dumpable: std::sync::atomic::AtomicBool::new(
                 parent.is_none_or(|p| p.dumpable.load(std::sync::atomic::Ordering::SeqCst)),
@@ -230,6 +234,22 @@ impl ThreadGroup {
             .store(true, std::sync::atomic::Ordering::SeqCst);
         let t = child.total_times();
         *self.children_times.lock() += t;
+    }
+
+    /// A thread of this process that is not its last is ending: the children it
+    /// created get their parent-death signal (the rest at the process's end).
+    pub fn thread_leaving(&self, tid: i32) {
+        use std::sync::atomic::Ordering;
+        for child in self.children.lock().iter() {
+            if child.creator_tid.load(Ordering::SeqCst) != tid {
+                continue;
+            }
+            child.creator_tid.store(0, Ordering::SeqCst);
+            let sig = child.pdeath_signal.load(Ordering::SeqCst);
+            if sig != 0 && child.exit_status().is_none() {
+                child.send_signal(SigInfo::user(sig, 0, self.tgid));
+            }
+        }
     }
 
     /// The parent process's pid.

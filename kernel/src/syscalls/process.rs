@@ -76,6 +76,7 @@ pub(super) fn fork(sc: &mut SyscallCtx<'_>, req: &super::thread::CloneRequest) -
         rlimits,
     );
     *tg.actions.lock() = *task.tg.actions.lock();
+    tg.creator_tid.store(task.tid, Ordering::SeqCst);
     kernel.register_thread_group(&tg);
     let child = Task::new(tid, tg.clone(), kernel, mm, files, fs, task.mask());
     *child.charge.lock() = Some(charge);

@@ -274,7 +274,7 @@ syscall_table! {
     SYS_GETSID => identity::getsid, Full;
     SYS_SETSID => identity::setsid, Full;
     SYS_SETPGID => identity::setpgid, Partial("a child that already exec'd can still be moved (Linux: EACCES)");
-    SYS_PRCTL => misc::prctl, Partial("PR_SET/GET_NAME, PR_SET/GET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_PDEATHSIG (per process, on the parent process's end); other options are EINVAL");
+    SYS_PRCTL => misc::prctl, Partial("PR_SET/GET_NAME, PR_SET/GET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_PDEATHSIG (sent when the creating thread ends, or its process); other options are EINVAL");
     SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID and set-group-ID bits are honoured (not on scripts, not under no-new-privileges), file capabilities and nosuid mounts are not");
