@@ -35,6 +35,7 @@ pub mod syscalls;
 pub mod task;
 pub mod thread_group;
 pub mod timers;
+pub mod unix_names;
 pub mod unix_socket;
 pub mod vfs_setup;
 

@@ -58,6 +58,8 @@ pub struct Message {
     pub files: Vec<Arc<OpenFile>>,
     /// The sender's credentials.
     pub creds: Ucred,
+    /// The sender's name (datagrams: what `recvfrom` reports), if it has one.
+    pub from: Option<Vec<u8>>,
 }
 
 struct State {
@@ -92,9 +94,17 @@ pub struct UnixSocket {
     /// `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`.
     pub kind: i32,
     ino: u64,
-    /// Who made the pair (`SO_PEERCRED` of the other end).
+    /// Who made the socket.
     pub owner: Ucred,
+    /// `SO_PEERCRED`: the peer's credentials when it connected (for a pair, the
+    /// creator's).
+    pub peercred: Mutex<Ucred>,
     peer: Mutex<Weak<UnixSocket>>,
+    /// Set once the socket has had a peer (a send with no peer left is then `EPIPE`
+    /// or `ECONNREFUSED`, not `ENOTCONN`).
+    ever_connected: AtomicBool,
+    /// Names and listening state ([`crate::unix_names`]).
+    pub names: Mutex<crate::unix_names::Names>,
     state: Mutex<State>,
     nonblock: AtomicBool,
 }
@@ -123,17 +133,69 @@ pub struct Received {
     pub files: Vec<Arc<OpenFile>>,
     /// The sender's credentials, when `SO_PASSCRED` is on.
     pub creds: Option<Ucred>,
+    /// The sender's name, for a datagram.
+    pub from: Option<Vec<u8>>,
 }
 
 impl UnixSocket {
     /// A connected pair of `kind`, made by a process with credentials `owner`.
     pub fn pair(kind: i32, owner: Ucred, nonblock: bool) -> (Arc<UnixSocket>, Arc<UnixSocket>) {
+        let (a, b) = (
+            Self::new(kind, owner, nonblock),
+            Self::new(kind, owner, nonblock),
+        );
+        Self::connect_ends(&a, &b);
+        (a, b)
+    }
+
+    /// Makes `a` and `b` each other's peer.
+    pub fn connect_ends(a: &Arc<UnixSocket>, b: &Arc<UnixSocket>) {
+        *a.peer.lock() = Arc::downgrade(b);
+        *b.peer.lock() = Arc::downgrade(a);
+        a.ever_connected.store(true, Ordering::SeqCst);
+        b.ever_connected.store(true, Ordering::SeqCst);
+    }
+
+    /// Sends `a`'s datagrams to `b` (a datagram `connect`), one way.
+    pub fn set_peer(&self, b: &Arc<UnixSocket>) {
+        *self.peer.lock() = Arc::downgrade(b);
+        self.ever_connected.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the socket has a peer (is connected).
+    pub fn connected(&self) -> bool {
+        self.peer().is_some()
+    }
+
+    /// Wakes whoever waits on this socket (a connection queued for `accept`).
+    pub fn wake_waiters(&self) {
+        self.state.lock().waiters.wake_all();
+    }
+
+    /// Registers `task` to be woken by [`UnixSocket::wake_waiters`]; the caller then
+    /// blocks. Returns the task's `ERESTARTSYS` on a signal.
+    pub fn wait_for_change(&self) -> Result<(), Errno> {
+        let task = task::current().ok_or(Errno::EIO)?;
+        task.prepare_block();
+        let waker: Arc<dyn PollWaker> = task.clone();
+        self.state.lock().waiters.register(&waker);
+        match task.block(None) {
+            BlockResult::Interrupted => Err(ERESTARTSYS),
+            _ => Ok(()),
+        }
+    }
+
+    /// An unconnected socket of `kind` (`socket(2)`).
+    pub fn new(kind: i32, owner: Ucred, nonblock: bool) -> Arc<UnixSocket> {
         let end = || {
             Arc::new(UnixSocket {
                 kind,
                 ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
                 owner,
+                peercred: Mutex::new(owner),
                 peer: Mutex::new(Weak::new()),
+                ever_connected: AtomicBool::new(false),
+                names: Mutex::new(crate::unix_names::Names::default()),
                 state: Mutex::new(State {
                     queue: VecDeque::new(),
                     queued: 0,
@@ -151,10 +213,7 @@ impl UnixSocket {
                 nonblock: AtomicBool::new(nonblock),
             })
         };
-        let (a, b) = (end(), end());
-        *a.peer.lock() = Arc::downgrade(&b);
-        *b.peer.lock() = Arc::downgrade(&a);
-        (a, b)
+        end()
     }
 
     /// The socket behind `file`, if it is one.
@@ -187,7 +246,23 @@ impl UnixSocket {
         creds: Ucred,
         dontwait: bool,
     ) -> Result<usize, Errno> {
+        self.send_to(None, data, files, creds, dontwait)
+    }
+
+    /// As [`UnixSocket::send`], to `target` instead of the peer when given (a
+    /// datagram `sendto` with an address). Not connected and no target: `ENOTCONN`.
+    pub fn send_to(
+        &self,
+        target: Option<Arc<UnixSocket>>,
+        data: &[u8],
+        files: Vec<Arc<OpenFile>>,
+        creds: Ucred,
+        dontwait: bool,
+    ) -> Result<usize, Errno> {
         let dontwait = dontwait || self.nonblock.load(Ordering::Relaxed);
+        if target.is_none() && !self.ever_connected.load(Ordering::SeqCst) {
+            return Err(Errno::ENOTCONN);
+        }
         if self.state.lock().shut_wr {
             return Err(Errno::EPIPE);
         }
@@ -196,7 +271,7 @@ impl UnixSocket {
         } else {
             Errno::EPIPE
         };
-        let Some(peer) = self.peer() else {
+        let Some(peer) = target.or_else(|| self.peer()) else {
             if self.kind == SOCK_DGRAM {
                 // ECONNREFUSED once, then the socket is simply not connected.
                 let mut st = self.state.lock();
@@ -234,6 +309,7 @@ impl UnixSocket {
                     data: rest[..n].to_vec(),
                     files: files.take().unwrap_or_default(),
                     creds,
+                    from: self.names.lock().name.clone(),
                 });
                 st.queued += n;
                 st.waiters.wake_all();
@@ -356,6 +432,7 @@ impl UnixSocket {
         buf[..n].copy_from_slice(&m.data[..n]);
         got.len = n;
         got.full_len = m.data.len();
+        got.from = m.from.clone();
         if st.passcred {
             got.creds = Some(m.creds);
         }
@@ -427,8 +504,10 @@ impl UnixSocket {
 impl Drop for UnixSocket {
     /// The peer learns the end is gone: end of file for a stream or packet peer (with
     /// `ECONNRESET` first if this end left data unread), nothing for a datagram one
-    /// (its queued messages stay readable and no end of file follows).
+    /// (its queued messages stay readable and no end of file follows). A bound name
+    /// is free again.
     fn drop(&mut self) {
+        crate::unix_names::unbind(self);
         let unread = !self.state.get_mut().queue.is_empty();
         if let Some(peer) = self.peer.get_mut().upgrade() {
             let mut st = peer.state.lock();
@@ -446,6 +525,10 @@ impl Drop for UnixSocket {
 
 impl FileOps for UnixSocket {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn as_any_arc(self: Arc<Self>) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
         Some(self)
     }
 
@@ -480,6 +563,13 @@ impl FileOps for UnixSocket {
 
     fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
         let mut r = 0;
+        if let Some(pending) = self.names.lock().pending() {
+            let mut st = self.state.lock();
+            if let Some(w) = waker {
+                st.waiters.register(w);
+            }
+            return if pending > 0 { POLLIN | POLLRDNORM } else { 0 };
+        }
         {
             let mut st = self.state.lock();
             if !st.queue.is_empty() || st.shut_rd || st.peer_done {

@@ -72,6 +72,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// The file as a shared `Any`, for the same file kinds as [`FileOps::as_any`]
+    /// when the caller must keep it (a socket that `bind` registers).
+    fn as_any_arc(self: Arc<Self>) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        None
+    }
+
     /// Opens the file again for a `/proc/<pid>/fd/N` link when it has no place in the
     /// name tree to open it from (a pipe gets a new end): `None` if it cannot be
     /// reopened that way.

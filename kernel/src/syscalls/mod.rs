@@ -26,6 +26,7 @@ mod sched;
 mod signal;
 mod sigqueue;
 mod socket;
+mod socket_names;
 mod sync;
 mod table;
 mod thread;

@@ -1,7 +1,6 @@
-//! The socket calls. Sockets are Unix socket pairs made by `socketpair`
-//! ([`crate::unix_socket`]); `socket` itself is `ENOSYS` until named sockets exist.
-//! Every call on a descriptor that is no socket fails as Linux fails it: `EBADF` if it
-//! is not open, else `ENOTSOCK`.
+//! The socket calls on Unix sockets ([`crate::unix_socket`]): pairs, data, options.
+//! Names and connections are in `socket_names.rs`. Every call on a descriptor that is
+//! no socket fails as Linux fails it: `EBADF` if it is not open, else `ENOTSOCK`.
 
 use std::sync::Arc;
 
@@ -135,41 +134,20 @@ pub(super) fn socketpair(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// `bind`, `listen`, `connect`, `accept`: a socket pair is connected and unnamed
-/// sockets do not exist yet, so `bind` and `listen` are `EINVAL`, `connect` `EISCONN`
-/// and `accept` `EINVAL`, as Linux answers for a connected socket.
-pub(super) fn on_descriptor(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let nr = sc.regs.0.orig_rax;
-    with_socket(sc, a[0], |_| {
-        Err(if nr == veil_abi::sysno::SYS_CONNECT {
-            Errno::EISCONN
-        } else {
-            Errno::EINVAL
-        })
-    })
-}
-
-/// `accept4(fd, addr, addrlen, flags)`: `EBADF` for a closed descriptor, then
-/// `EINVAL` for unknown flags, then as `accept`.
-pub(super) fn accept4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    sc.task.files.get(fd_arg(a[0]))?;
-    if a[3] & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    with_socket(sc, a[0], |_| Err(Errno::EINVAL))
-}
-
 /// Sends `data` with `files` (and `creds`, if given) on `sock`; raises `SIGPIPE` for
 /// `EPIPE` unless `MSG_NOSIGNAL`.
+#[allow(clippy::too_many_arguments)]
 fn send_on(
     sc: &SyscallCtx<'_>,
     sock: &UnixSocket,
+    target: Option<Arc<UnixSocket>>,
     data: &[u8],
     files: Vec<Arc<OpenFile>>,
     creds: Option<Ucred>,
     flags: u32,
 ) -> SysResult {
-    let r = sock.send(
+    let r = sock.send_to(
+        target,
         data,
         files,
         creds.unwrap_or_else(|| my_creds(sc)),
@@ -184,17 +162,36 @@ fn send_on(
     r.map(|n| n as u64)
 }
 
-/// `sendto(fd, buf, len, flags, addr, addrlen)`: a connected pair takes no address
-/// (`EISCONN` if one is given).
+/// Where a send with address `addr`/`len` goes: a datagram socket's named peer; a
+/// stream or packet socket takes no address (`EISCONN` when connected, else
+/// `EOPNOTSUPP`).
+fn send_target(
+    sc: &SyscallCtx<'_>,
+    sock: &UnixSocket,
+    addr: u64,
+    len: u64,
+) -> Result<Option<Arc<UnixSocket>>, Errno> {
+    if addr == 0 || len == 0 {
+        return Ok(None);
+    }
+    if sock.kind != SOCK_DGRAM {
+        return Err(if sock.connected() {
+            Errno::EISCONN
+        } else {
+            Errno::EOPNOTSUPP
+        });
+    }
+    super::socket_names::datagram_target(sc, addr, len).map(Some)
+}
+
+/// `sendto(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn sendto(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (fd, buf, len, flags, addr) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4]);
     with_socket(sc, fd, |sock| {
-        if addr != 0 {
-            return Err(Errno::EISCONN);
-        }
+        let target = send_target(sc, sock, addr, a[5])?;
         let mut data = vec![0u8; len];
         sc.task.mm().copy_in(buf, &mut data)?;
-        send_on(sc, sock, &data, Vec::new(), None, flags)
+        send_on(sc, sock, target, &data, Vec::new(), None, flags)
     })
 }
 
@@ -207,19 +204,13 @@ fn recv_flags(flags: u32) -> RecvFlags {
     }
 }
 
-/// Writes an unnamed Unix address (`sa_family` only, length 2) to `addr`/`addrlen`.
-fn write_unnamed_address(sc: &SyscallCtx<'_>, addr: u64, addrlen: u64) -> Result<(), Errno> {
-    if addr == 0 || addrlen == 0 {
-        return Ok(());
+/// The address a receive reports: a datagram's sender, a stream's peer.
+fn sender_name(sock: &UnixSocket, got: &Received) -> Option<Vec<u8>> {
+    if sock.kind == SOCK_DGRAM {
+        got.from.clone()
+    } else {
+        sock.names.lock().peer_name.clone()
     }
-    let len: i32 = sc.task.mm().read_obj(addrlen)?;
-    if len < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let family = (AF_UNIX as u16).to_le_bytes();
-    let n = (len as usize).min(2);
-    sc.task.mm().copy_out(addr, &family[..n])?;
-    sc.task.mm().write_obj(addrlen, &2i32)
 }
 
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
@@ -230,7 +221,8 @@ pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         let mut data = vec![0u8; len];
         let got = sock.recv(&mut data, recv_flags(flags))?;
         sc.task.mm().copy_out(buf, &data[..got.len])?;
-        write_unnamed_address(sc, addr, addrlen)?;
+        let from = sender_name(sock, &got);
+        super::socket_names::write_address(sc, from.as_deref(), addr, addrlen)?;
         Ok(if flags & MSG_TRUNC != 0 && sock.kind != SOCK_STREAM {
             got.full_len as u64
         } else {
@@ -341,12 +333,10 @@ fn gather(sc: &SyscallCtx<'_>, iov: &[Iovec]) -> Result<Vec<u8>, Errno> {
 /// One `sendmsg` of the message header at `msg`.
 fn send_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
-    if hdr.name != 0 && hdr.namelen != 0 {
-        return Err(Errno::EISCONN);
-    }
+    let target = send_target(sc, sock, hdr.name, u64::from(hdr.namelen))?;
     let (files, creds) = parse_control(sc, hdr.control, hdr.controllen)?;
     let data = gather(sc, &hdr.iov)?;
-    send_on(sc, sock, &data, files, creds, flags)
+    send_on(sc, sock, target, &data, files, creds, flags)
 }
 
 /// `sendmsg(fd, msg, flags)`.
@@ -536,14 +526,6 @@ pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     })
 }
 
-/// `getsockname(fd, addr, addrlen)` and `getpeername`: both ends of a pair are
-/// unnamed.
-pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    with_socket(sc, a[0], |_| {
-        write_unnamed_address(sc, a[1], a[2]).map(|()| 0)
-    })
-}
-
 /// Writes an option's bytes, truncated to the caller's `optlen`, and the length.
 fn write_option(sc: &SyscallCtx<'_>, optval: u64, optlen: u64, bytes: &[u8]) -> SysResult {
     let len: i32 = sc.task.mm().read_obj(optlen)?;
@@ -574,7 +556,7 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             SO_RCVBUF => int(rcv as i32),
             SO_PASSCRED => int(i32::from(sock.passcred())),
             SO_PEERCRED => {
-                let c = sock.owner;
+                let c = *sock.peercred.lock();
                 let mut b = c.pid.to_le_bytes().to_vec();
                 b.extend_from_slice(&c.uid.to_le_bytes());
                 b.extend_from_slice(&c.gid.to_le_bytes());

@@ -6,8 +6,8 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, misc, mlock, mmap, namei, pidfd, poll, process,
-    process_vm, read_write, rusage, sched, signal, sigqueue, socket, sync, thread, time, timer,
-    transfer, wait, xattr, SysResult, SyscallCtx,
+    process_vm, read_write, rusage, sched, signal, sigqueue, socket, socket_names, sync, thread,
+    time, timer, transfer, wait, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -48,8 +48,8 @@ use Support::*;
 
 const RUSAGE_NOTE: &str = "user time is time in guest code and system time time in the sentry on its behalf, measured at each trap (as gVisor); ru_maxrss is the peak mapped size, ru_minflt the faults the sentry resolved, ru_nvcsw the waits that blocked; the other counters are 0";
 const CPU_TIMER_NOTE: &str = "timers on CPU-time clocks (ITIMER_VIRTUAL, ITIMER_PROF, CPU clock ids) are checked every 4 ms, as Linux checks them at each tick";
-const SOCKET_NOTE: &str = "Unix socket pairs (socketpair): SCM_RIGHTS and SCM_CREDENTIALS (SO_PASSCRED), MSG_PEEK/DONTWAIT/WAITALL/TRUNC/NOSIGNAL/CMSG_CLOEXEC, SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/PASSCRED/PEERCRED; no named or inet sockets yet (socket is ENOSYS); SO_RCVTIMEO/SO_SNDTIMEO read as 0 and cannot be set; other descriptors EBADF/ENOTSOCK";
-const NO_NAMED_SOCKETS_NOTE: &str = "no named sockets yet (socket is ENOSYS): on a socket pair EINVAL (connect: EISCONN), as Linux answers for a connected socket; other descriptors EBADF/ENOTSOCK";
+const SOCKET_NOTE: &str = "Unix socket pairs (socketpair): SCM_RIGHTS and SCM_CREDENTIALS (SO_PASSCRED), MSG_PEEK/DONTWAIT/WAITALL/TRUNC/NOSIGNAL/CMSG_CLOEXEC, SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/PASSCRED/PEERCRED; no inet sockets yet; SO_RCVTIMEO/SO_SNDTIMEO read as 0 and cannot be set; other descriptors EBADF/ENOTSOCK";
+const NAMED_SOCKET_NOTE: &str = "Unix sockets bound to a path (a socket inode) or an abstract name, autobind, listen backlogs, connect that waits for room; no inet sockets yet";
 const SCHED_NOTE: &str = "nice values, policies and priorities are recorded, checked and reported as Linux does (CAP_SYS_NICE rules included) and inherited; the host schedules the guest's threads, so they change nothing; SCHED_DEADLINE is EINVAL";
 const MLOCK_NOTE: &str = "checked as Linux checks it (mapped range, flags, RLIMIT_MEMLOCK without CAP_IPC_LOCK), brings anonymous pages in unless on-fault, counts in VmLck; the sentry never swaps guest memory, and a lock does not pin a file mapping's pages";
 const STATFS_NOTE: &str = "f_type by the mount's file system (overlay, tmpfs, proc, sysfs, devpts, mqueue; pipefs for a pipe); the size figures are tmpfs's (no block counts)";
@@ -168,22 +168,23 @@ syscall_table! {
     SYS_SCHED_GET_PRIORITY_MIN => sched::sched_get_priority_min, Full;
     SYS_SCHED_RR_GET_INTERVAL => sched::sched_rr_get_interval, Partial("SCHED_RR's 100 ms slice, and the same for the fair policies; 0 for SCHED_FIFO");
     SYS_PERSONALITY => sched::personality, Partial("the value is recorded, reported and inherited; only the Linux execution domain exists, and flags such as ADDR_NO_RANDOMIZE change nothing (the sentry's layout is not randomised anyway)");
-    SYS_CONNECT => socket::on_descriptor, Partial(NO_NAMED_SOCKETS_NOTE);
-    SYS_ACCEPT => socket::on_descriptor, Partial(NO_NAMED_SOCKETS_NOTE);
+    SYS_CONNECT => socket_names::connect, Partial(NAMED_SOCKET_NOTE);
+    SYS_ACCEPT => socket_names::accept, Partial(NAMED_SOCKET_NOTE);
     SYS_SENDTO => socket::sendto, Partial(SOCKET_NOTE);
     SYS_RECVFROM => socket::recvfrom, Partial(SOCKET_NOTE);
     SYS_SENDMSG => socket::sendmsg, Partial(SOCKET_NOTE);
     SYS_RECVMSG => socket::recvmsg, Partial(SOCKET_NOTE);
     SYS_SHUTDOWN => socket::shutdown, Partial(SOCKET_NOTE);
-    SYS_BIND => socket::on_descriptor, Partial(NO_NAMED_SOCKETS_NOTE);
-    SYS_LISTEN => socket::on_descriptor, Partial(NO_NAMED_SOCKETS_NOTE);
-    SYS_GETSOCKNAME => socket::getsockname, Partial(SOCKET_NOTE);
-    SYS_GETPEERNAME => socket::getsockname, Partial(SOCKET_NOTE);
+    SYS_BIND => socket_names::bind, Partial(NAMED_SOCKET_NOTE);
+    SYS_LISTEN => socket_names::listen, Partial(NAMED_SOCKET_NOTE);
+    SYS_GETSOCKNAME => socket_names::getsockname, Partial(NAMED_SOCKET_NOTE);
+    SYS_GETPEERNAME => socket_names::getpeername, Partial(NAMED_SOCKET_NOTE);
     SYS_SETSOCKOPT => socket::setsockopt, Partial(SOCKET_NOTE);
     SYS_GETSOCKOPT => socket::getsockopt, Partial(SOCKET_NOTE);
     SYS_SENDMMSG => socket::sendmmsg, Partial(SOCKET_NOTE);
     SYS_RECVMMSG => socket::recvmmsg, Partial(SOCKET_NOTE);
-    SYS_ACCEPT4 => socket::accept4, Partial(NO_NAMED_SOCKETS_NOTE);
+    SYS_ACCEPT4 => socket_names::accept4, Partial(NAMED_SOCKET_NOTE);
+    SYS_SOCKET => socket_names::socket, Partial("AF_UNIX stream, datagram (SOCK_RAW as datagram) and seqpacket sockets; other families (AF_INET, AF_INET6, AF_NETLINK) are EAFNOSUPPORT until the sentry has them");
     SYS_SOCKETPAIR => socket::socketpair, Partial("AF_UNIX stream, datagram and seqpacket pairs (SOCK_RAW as datagram), SOCK_NONBLOCK/SOCK_CLOEXEC; AF_INET and AF_INET6 are EOPNOTSUPP");
     SYS_ALARM => timer::alarm, Full;
     SYS_GETITIMER => timer::getitimer, Full;
