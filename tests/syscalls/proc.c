@@ -91,6 +91,34 @@ TEST(readlinkat, proc_self_exe_is_the_running_binary) {
     CHECK_EQ(a.st_dev, b.st_dev);
 }
 
+TEST(readlinkat, proc_self_exe_of_a_program_run_through_a_symlink_is_resolved) {
+    /* readlink started as ./link: its exe is the real file, symlink followed. */
+    char want[4096];
+    CHECK(realpath("/bin/readlink", want) != 0);
+    CHECK_OK(symlink(want, "link"));
+    int p[2];
+    CHECK_OK(pipe(p));
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        dup2(p[1], 1);
+        execl("./link", "link", "/proc/self/exe", (char *)0);
+        _exit(127);
+    }
+    close(p[1]);
+    char got[4096];
+    long total = 0;
+    ssize_t n;
+    while ((n = read(p[0], got + total, sizeof got - 1 - total)) > 0)
+        total += n;
+    got[total] = 0;
+    int status;
+    CHECK_OK(waitpid(pid, &status, 0));
+    CHECK_EQ(status, 0);
+    CHECK(total > 0 && got[total - 1] == '\n');
+    got[total - 1] = 0;
+    CHECK_STR(got, want);
+}
+
 TEST(readlinkat, proc_self_exe_into_a_short_buffer_is_truncated) {
     char full[4096], small[4];
     link_target("/proc/self/exe", full, sizeof full);

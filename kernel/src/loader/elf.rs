@@ -264,12 +264,13 @@ pub(crate) fn load_elf(
     };
     if let Some(interp_path) = &p.interp {
         let shown = String::from_utf8_lossy(interp_path).into_owned();
-        let ifile = super::open_executable(kernel, fs, interp_path, false).map_err(|(e, _)| {
-            (
-                e,
-                format!("cannot open the program interpreter {shown}: {e}"),
-            )
-        })?;
+        let (ifile, _) =
+            super::open_executable(kernel, fs, interp_path, false).map_err(|(e, _)| {
+                (
+                    e,
+                    format!("cannot open the program interpreter {shown}: {e}"),
+                )
+            })?;
         let mut ihead = vec![0u8; 4096];
         let n = ifile
             .pread(&mut ihead, 0)

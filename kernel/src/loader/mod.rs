@@ -27,7 +27,8 @@ pub struct Image {
     pub entry: u64,
     /// Initial stack pointer (pointing at `argc`).
     pub stack_pointer: u64,
-    /// Guest path of the executable.
+    /// Guest path of the executable as the walk resolved it (symlinks followed, from
+    /// the caller's root): `/proc/<pid>/exe`, and so glibc's `$ORIGIN`.
     pub exe: Vec<u8>,
 }
 
@@ -55,7 +56,7 @@ pub fn load(
     let mut name = name.to_vec();
     let mut argv = argv.to_vec();
     for _ in 0..=MAX_SCRIPT_DEPTH {
-        let file = open_executable(kernel, fs, &path, true)?;
+        let (file, resolved) = open_executable(kernel, fs, &path, true)?;
         let mut head = vec![0u8; 4096];
         let n = file
             .pread(&mut head, 0)
@@ -78,20 +79,21 @@ pub fn load(
         return Ok(Image {
             entry: loaded.start,
             stack_pointer,
-            exe: path,
+            exe: resolved,
         });
     }
     Err((Errno::ELOOP, "too many levels of #! interpreters".into()))
 }
 
 /// Opens `path` for execution (`exec`: it must be a regular file the caller may
-/// execute) or, for a program interpreter, for reading.
+/// execute) or, for a program interpreter, for reading. Returns the file and its
+/// resolved path from the caller's root.
 pub(crate) fn open_executable(
     kernel: &Kernel,
     fs: &FsContext,
     path: &[u8],
     exec: bool,
-) -> Result<Arc<InodeFile>, LoadError> {
+) -> Result<(Arc<InodeFile>, Vec<u8>), LoadError> {
     let shown = String::from_utf8_lossy(path).into_owned();
     let (root, cwd) = fs.root_and_cwd();
     let at = WalkCtx::new(kernel.namespace(), &root, &cwd)
@@ -115,7 +117,7 @@ pub(crate) fn open_executable(
     if !perm::may_access(&attr, &Creds::current(), want) {
         return Err((Errno::EACCES, "permission denied".into()));
     }
-    Ok(InodeFile::new(at.inode().clone()))
+    Ok((InodeFile::new(at.inode().clone()), at.path(&root)))
 }
 
 /// Splits a `#!` line into the interpreter and its optional single argument, as Linux
