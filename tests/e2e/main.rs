@@ -26,6 +26,7 @@ mod native;
 mod overlay;
 mod poll;
 mod process;
+mod programs;
 mod signals;
 mod strace;
 mod threads;
