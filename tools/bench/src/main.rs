@@ -15,7 +15,11 @@
 //!   host `cp` of the same file (see copyup.rs);
 //! - fork: fork + exit + wait, fork + exec + wait of a static binary, and
 //!   fork + exit + wait from a 64 MiB touched heap, each timed in the guest
-//!   (tests/programs/fork_loop.c), natively and under `veil do` (fork.rs).
+//!   (tests/programs/fork_loop.c), natively and under `veil do` (fork.rs);
+//! - real programs: `python3 -c pass`, `gcc` of hello.c, `tar c /usr/share |
+//!   gzip -1` to /dev/null (wall time of the whole command), and a pipe
+//!   ping-pong between two processes (timed in the guest), natively and
+//!   under `veil do` (workloads.rs).
 //!
 //! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
 //! tracee, veil and veil's guests (which inherit the affinity) all share it:
@@ -31,6 +35,7 @@ mod floor;
 mod fork;
 mod programs;
 mod run;
+mod workloads;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -231,7 +236,16 @@ fn bench(args: &Args) -> Result<(), String> {
         Some(pin_to_one_cpu()?)
     };
     let sources = programs::find_sources()?;
-    let built = programs::build(&sources, &["getpid_loop", "hello", "copyup", "fork_loop"])?;
+    let built = programs::build(
+        &sources,
+        &[
+            "getpid_loop",
+            "hello",
+            "copyup",
+            "fork_loop",
+            "pipe_pingpong",
+        ],
+    )?;
     let getpid_loop = built.path("getpid_loop");
     let hello = built.path("hello");
     let n = args.iterations.to_string();
@@ -277,6 +291,18 @@ fn bench(args: &Args) -> Result<(), String> {
         let veil = fork::measure(case, &fork_loop, Some(&args.veil), args.repeats);
         forks.push((case.name, native, veil));
     }
+    let pipe_pingpong = built.path("pipe_pingpong");
+    let inputs = workloads::Inputs {
+        hello_c: sources.join("hello.c"),
+        pipe_pingpong: &pipe_pingpong,
+        scratch: built.path(""),
+    };
+    let mut real = Vec::new();
+    for (i, w) in workloads::WORKLOADS.iter().enumerate() {
+        let native = workloads::measure(i, &inputs, None)?;
+        let veil = workloads::measure(i, &inputs, Some(&args.veil));
+        real.push((w, native, veil));
+    }
 
     println!(
         "veil-bench: {}; getpid: median of {} batches of {} calls; startup: median of {} runs",
@@ -308,6 +334,9 @@ fn bench(args: &Args) -> Result<(), String> {
     for (name, native, veil) in &forks {
         row(name, *native, "us", veil);
     }
+    for (w, native, veil) in &real {
+        row(w.name, *native, w.unit, veil);
+    }
     println!();
     println!(
         "floor: raw PTRACE_SYSEMU + waitpid + GETREGS + SETREGS, measured by veil-bench \
@@ -337,9 +366,23 @@ fn bench(args: &Args) -> Result<(), String> {
             println!("{what}: error: {e}");
         }
     }
+    println!(
+        "real programs: wall time of the whole command (spawn to reap), median of {}; \
+         pipe ping-pong: time per round trip measured in the guest",
+        workloads::WORKLOADS
+            .iter()
+            .map(|w| format!("{} runs of {}", w.runs, w.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for (name, _, veil) in &forks {
         if let Err(e) = veil {
             println!("veil {name}: error: {e}");
+        }
+    }
+    for (w, _, veil) in &real {
+        if let Err(e) = veil {
+            println!("veil {}: error: {e}", w.name);
         }
     }
     println!();
