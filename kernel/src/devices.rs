@@ -25,6 +25,18 @@ pub const RANDOM: u64 = makedev(1, 8);
 pub const URANDOM: u64 = makedev(1, 9);
 /// `/dev/tty`.
 pub const TTY: u64 = makedev(5, 0);
+/// `/dev/ptmx`.
+pub const PTMX: u64 = makedev(5, 2);
+
+/// The major number of a device number.
+pub const fn major(rdev: u64) -> u64 {
+    ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff)
+}
+
+/// The minor number of a device number.
+pub const fn minor(rdev: u64) -> u64 {
+    (rdev & 0xff) | ((rdev >> 12) & !0xff)
+}
 
 /// Which device an open file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,25 +97,20 @@ impl FileOps for MemDevice {
     }
 }
 
-/// Opens the device `rdev` whose inode reported `stat`. `/dev/tty` is the sentry's own
-/// controlling terminal, passed through; an unknown device is `ENXIO`.
-pub fn open(rdev: u64, stat: Stat) -> Result<Arc<dyn FileOps>, Errno> {
+/// Opens the device `rdev` whose inode reported `stat`, with open flags `flags`.
+/// `/dev/tty` is the caller's controlling terminal, `/dev/ptmx` makes a pty,
+/// `/dev/pts/N` is a pty's slave (see [`crate::tty::pty`]); an unknown device is
+/// `ENXIO`.
+pub fn open(rdev: u64, stat: Stat, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
     let kind = match rdev {
         NULL => Kind::Null,
         ZERO => Kind::Zero,
         FULL => Kind::Full,
         RANDOM | URANDOM => Kind::Random,
-        TTY => {
-            let tty = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/tty")
-                .map_err(|_| Errno::ENXIO)?;
-            let fd = std::os::fd::OwnedFd::from(tty);
-            return Ok(Arc::new(veil_vfs::HostFile::new(
-                fd,
-                veil_abi::flags::mode::S_IFCHR,
-            )));
+        TTY => return crate::tty::pty::open_controlling(flags, stat),
+        PTMX => return crate::tty::pty::open_master(flags, stat),
+        r if major(r) == crate::tty::PTS_MAJOR => {
+            return crate::tty::pty::open_slave(minor(r) as u32, flags, stat)
         }
         _ => return Err(Errno::ENXIO),
     };
@@ -120,6 +127,7 @@ pub fn populate(root: &InodeRef) -> Result<(), Errno> {
         (b"random", RANDOM),
         (b"urandom", URANDOM),
         (b"tty", TTY),
+        (b"ptmx", PTMX),
     ] {
         root.create(name, NewNode::CharDevice(rdev), 0o666, root_creds)?;
     }

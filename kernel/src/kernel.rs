@@ -99,6 +99,11 @@ pub struct Kernel {
     pub timers: Arc<crate::timers::TimerService>,
     /// Tasks counted against `config.pids_limit`.
     live_tasks: Arc<AtomicUsize>,
+    /// The sandbox's pseudo-terminals.
+    pub ptys: crate::tty::pty::PtyTable,
+    /// The console, when the sentry's stdio is a host terminal (set before
+    /// [`Kernel::start`], which gives it to the first process).
+    pub console: std::sync::OnceLock<Arc<crate::tty::console::HostConsole>>,
 }
 
 impl Kernel {
@@ -121,6 +126,8 @@ impl Kernel {
             strace_lock: Mutex::new(()),
             timers: Arc::default(),
             live_tasks: Arc::default(),
+            ptys: crate::tty::pty::PtyTable::default(),
+            console: std::sync::OnceLock::new(),
         });
         let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))
             .map_err(StartError::Setup)?;
@@ -224,7 +231,19 @@ impl Kernel {
         })?;
         let mm = Arc::new(MemoryManager::new(aspace, self.memory.clone()));
         let files = Arc::new(FdTable::new());
+        let console = self.console.get();
         for fd in 0..3 {
+            if let Some(c) = console.filter(|c| c.stdio[fd as usize]) {
+                // The host terminal: the guest gets the console's slave instead.
+                let stat = crate::tty::pty::slave_stat(self, &c.terminal);
+                if let Ok(f) =
+                    crate::tty::TtyFile::open(&c.terminal, crate::tty::Side::Slave, false, stat)
+                {
+                    let file = OpenFile::new(f, O_RDWR, c.terminal.slave_path());
+                    let _ = files.install_at(fd, file, false, 3);
+                }
+                continue;
+            }
             // A closed host stdio descriptor stays closed in the guest.
             if let Ok(f) = HostFile::from_stdio(fd) {
                 let file = OpenFile::new(Arc::new(f), O_RDWR, format!("stdio:{fd}"));
@@ -243,6 +262,9 @@ impl Kernel {
             .unwrap_or_else(|_| root.clone());
         let fs = Arc::new(FsContext::new(root, cwd));
         let tg = ThreadGroup::new(1, 0, path.to_vec(), host_rlimits());
+        if let Some(c) = console {
+            crate::tty::job::attach_first_process(&c.terminal, &tg);
+        }
         self.register_thread_group(&tg);
         let task = Task::new(self.alloc_tid(), tg.clone(), self.clone(), mm, files, fs, 0);
         *task.charge.lock() = self.charge_task().ok();

@@ -7,6 +7,7 @@
 //! * [`loader`] — ELF images and the initial stack.
 //! * [`syscalls`] — the syscall table and one file per family.
 //! * [`run`] — the per-thread run loop.
+//! * [`tty`] — terminals: ptys, job control, the host console.
 //!
 //! No `unsafe` here: raw memory lives in `veil-memmap`, ptrace in `veil-platform`, host
 //! descriptors in `veil-vfs`.
@@ -35,6 +36,7 @@ pub mod syscalls;
 pub mod task;
 pub mod thread_group;
 pub mod timers;
+pub mod tty;
 pub mod unix_names;
 pub mod unix_socket;
 pub mod vfs_setup;

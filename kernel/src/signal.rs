@@ -207,7 +207,11 @@ pub fn is_ignored(actions: &[SigAction], signo: u32, blocked: u64) -> bool {
 /// nor merged into a pending instance).
 pub fn send_to_task(task: &Task, info: SigInfo) -> bool {
     crate::job_control::on_send(&task.tg, info.signo);
-    if is_ignored(&task.tg.actions.lock()[..], info.signo, task.mask()) {
+    if is_ignored(
+        &task.tg.actions.lock()[..],
+        info.signo,
+        task.mask_for_ignore(),
+    ) {
         return false;
     }
     let queued = task.pending.lock().push(info);

@@ -59,6 +59,9 @@ pub struct Task {
     /// is set up, saved in its frame, restored at once if no handler runs (Linux's
     /// `saved_sigmask` with `TIF_RESTORE_SIGMASK`).
     pub saved_mask: Mutex<Option<u64>>,
+    /// The signals `rt_sigtimedwait` waits for, which it unblocks while it waits
+    /// (Linux's `real_blocked`): sent then, they are not discarded as ignored.
+    pub sigwait_set: AtomicU64,
     /// `set_tid_address`/`CLONE_CHILD_CLEARTID`: zeroed and woken at exit.
     pub clear_child_tid: AtomicU64,
     /// `set_robust_list` head and length.
@@ -111,6 +114,7 @@ impl Task {
             signal_mask: AtomicU64::new(signal_mask),
             pending: Mutex::new(SigQueue::default()),
             saved_mask: Mutex::new(None),
+            sigwait_set: AtomicU64::new(0),
             clear_child_tid: AtomicU64::new(0),
             robust_list: Mutex::new((0, 0)),
             alt_stack: Mutex::new((0, 2, 0)),
@@ -258,6 +262,12 @@ impl Task {
     /// The blocked-signal mask.
     pub fn mask(&self) -> u64 {
         self.signal_mask.load(Ordering::SeqCst)
+    }
+
+    /// The signals that count as blocked when deciding whether a signal sent now is
+    /// ignored: the mask and the set `rt_sigtimedwait` is waiting for.
+    pub fn mask_for_ignore(&self) -> u64 {
+        self.mask() | self.sigwait_set.load(Ordering::SeqCst)
     }
 
     /// Replaces the blocked-signal mask (`SIGKILL` and `SIGSTOP` stay unblocked) and

@@ -75,6 +75,9 @@ pub struct ThreadGroup {
     pub pgid: std::sync::atomic::AtomicI32,
     /// Session id.
     pub sid: std::sync::atomic::AtomicI32,
+    /// The controlling terminal (inherited by `fork`, dropped by `setsid`). A leaf
+    /// lock.
+    pub ctty: Mutex<Option<Arc<crate::tty::Terminal>>>,
     /// Tasks of this process blocked in `wait4`, woken when a child changes state.
     waiters: Mutex<Vec<Arc<Task>>>,
     /// Guest path of the executable (`/proc/self/exe`).
@@ -141,6 +144,7 @@ impl ThreadGroup {
             sid: std::sync::atomic::AtomicI32::new(
                 parent.map_or(tgid, |p| p.sid.load(std::sync::atomic::Ordering::SeqCst)),
             ),
+            ctty: Mutex::new(parent.and_then(|p| p.ctty.lock().clone())),
             waiters: Mutex::new(Vec::new()),
             exe: Mutex::new(exe),
             actions: Mutex::new([SigAction::default(); 64]),
@@ -398,7 +402,7 @@ impl ThreadGroup {
         crate::job_control::on_send(self, info.signo);
         let bit = veil_abi::flags::signal::bit(info.signo);
         let tasks = self.tasks();
-        let blocked = tasks.iter().fold(0, |m, t| m | t.mask());
+        let blocked = tasks.iter().fold(0, |m, t| m | t.mask_for_ignore());
         if crate::signal::is_ignored(&self.actions.lock()[..], info.signo, blocked) {
             return false;
         }

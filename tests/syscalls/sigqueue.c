@@ -223,3 +223,23 @@ TEST(kill, same_real_uid_may_signal) {
     CHECK_EXIT(p, 0);
     CHECK_EXIT(victim, 128 + SIGTERM);
 }
+
+/* A signal whose default is to be ignored, blocked and waited for, is taken: the wait
+ * unblocks it only for itself (Linux's real_blocked), so it is not discarded. */
+TEST(rt_sigtimedwait, takes_a_blocked_signal_whose_default_is_ignore) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGWINCH);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &set, NULL));
+    pid_t parent = getpid();
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, 0);
+        kill(parent, SIGWINCH);
+        _exit(0);
+    }
+    struct timespec limit = {5, 0};
+    CHECK_EQ(sigtimedwait(&set, NULL, &limit), SIGWINCH);
+    CHECK_EXIT(pid, 0);
+}

@@ -115,7 +115,13 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if file.is_path_only() {
         return Err(Errno::EBADF);
     }
-    match a[1] & 0xffff_ffff {
+    let request = a[1] & 0xffff_ffff;
+    if let Some(tty) = crate::tty::as_tty(&*file.ops) {
+        if request != FIOCLEX && request != FIONCLEX {
+            return crate::tty::ioctl(sc.task, tty, request, a[2]);
+        }
+    }
+    match request {
         FIOCLEX => sc.task.files.set_cloexec(fd, true).map(|()| 0),
         FIONCLEX => sc.task.files.set_cloexec(fd, false).map(|()| 0),
         TCGETS => {

@@ -40,7 +40,7 @@ fn open_inode(inode: &InodeRef, path_only: bool, flags: u32) -> Result<Arc<dyn F
         }
         FileType::CharDevice => {
             let attr = inode.attr()?;
-            crate::devices::open(attr.rdev, attr.to_stat())
+            crate::devices::open(attr.rdev, attr.to_stat(), flags)
         }
         FileType::Fifo => {
             let st = inode.attr()?.to_stat();

@@ -96,6 +96,7 @@ pub(super) fn setsid(sc: &mut SyscallCtx<'_>, _: [u64; 6]) -> SysResult {
     }
     tg.sid.store(tg.tgid, Ordering::SeqCst);
     tg.pgid.store(tg.tgid, Ordering::SeqCst);
+    crate::tty::clear_controlling_terminal(tg);
     Ok(tg.tgid as u64)
 }
 

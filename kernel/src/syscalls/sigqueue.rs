@@ -131,9 +131,13 @@ pub(super) fn rt_sigtimedwait(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         }
         task.prepare_block();
         // Unblock the set for the wait: a signal of it sent now interrupts us.
+        task.sigwait_set
+            .store(set, std::sync::atomic::Ordering::SeqCst);
         task.set_mask(old & !set);
         let r = task.block(deadline);
         task.set_mask(old);
+        task.sigwait_set
+            .store(0, std::sync::atomic::Ordering::SeqCst);
         match r {
             BlockResult::Interrupted => {
                 if let Some(info) = take() {

@@ -77,7 +77,7 @@ syscall_table! {
     SYS_DUP2 => fd::dup2, Full;
     SYS_DUP3 => fd::dup3, Full;
     SYS_FCNTL => fd::fcntl, Partial("F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, record locks (F_GETLK/F_SETLK/F_SETLKW, F_OFD_*; a blocked lock polls every 2 ms); leases, pipe sizes and signals-on-I/O return EINVAL");
-    SYS_IOCTL => fd::ioctl, Partial("TCGETS and TIOCGWINSZ on a host tty, FIOCLEX, FIONCLEX; others ENOTTY");
+    SYS_IOCTL => fd::ioctl, Partial("terminals (ptys and the console): TCGETS/TCSETS*, TIOCGWINSZ/TIOCSWINSZ, TIOCGPGRP/TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, FIONREAD, TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCEXCL/TIOCNXCL/TIOCGEXCL, TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER; TCGETS and TIOCGWINSZ on a host tty; FIOCLEX, FIONCLEX, FIONREAD; TIOCPKT, TIOCSTI, TCGETS2 and the rest ENOTTY");
     SYS_FSTAT => file::fstat, Full;
     SYS_STAT => file::stat, Full;
     SYS_LSTAT => file::lstat, Full;

@@ -145,6 +145,8 @@ pub fn run(args: DoArgs) -> ExitCode {
     for s in FORWARDED {
         forwarded.add(s);
     }
+    // The host terminal's size changes reach the console (when there is one).
+    forwarded.add(Signal::SIGWINCH);
     if let Err(e) = forwarded.thread_block() {
         return fail(format!("cannot block signals: {e}"), 125);
     }
@@ -172,12 +174,26 @@ pub fn run(args: DoArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return fail(e, 125),
     };
-    let tg = match kernel.start(
+    // A host terminal on stdio becomes the guest's console (raw mode until the end).
+    let console = veil_kernel::tty::console::HostConsole::attach(&kernel);
+    if let Some(c) = &console {
+        let _ = kernel.console.set(c.clone());
+    }
+    let restore = |console: &Option<Arc<veil_kernel::tty::console::HostConsole>>| {
+        if let Some(c) = console {
+            c.finish();
+        }
+    };
+    let started = kernel.start(
         abs.as_os_str().as_bytes(),
         &argv,
         &envp,
         cwd.as_os_str().as_bytes(),
-    ) {
+    );
+    if started.is_err() {
+        restore(&console);
+    }
+    let tg = match started {
         Ok(tg) => tg,
         Err(StartError::Exec {
             path,
@@ -194,14 +210,24 @@ pub fn run(args: DoArgs) -> ExitCode {
         Err(e) => return fail(e, 125),
     };
     let forward_to = tg.clone();
+    let resize = console.clone();
     let _ = std::thread::Builder::new()
         .name("veil-signals".into())
         .spawn(move || loop {
-            if let Ok(sig) = forwarded.wait() {
-                forward_to.send_signal(SigInfo::user(sig as u32, SI_USER, 0));
+            match forwarded.wait() {
+                Ok(Signal::SIGWINCH) => {
+                    if let Some(c) = &resize {
+                        c.resize_from_host();
+                    }
+                }
+                Ok(sig) => {
+                    forward_to.send_signal(SigInfo::user(sig as u32, SI_USER, 0));
+                }
+                Err(_) => {}
             }
         });
     let status = tg.wait_done();
+    restore(&console);
     ExitCode::from(match status {
         ExitStatus::Exited(c) => (c & 0xff) as u8,
         ExitStatus::Signaled(s) | ExitStatus::Dumped(s) => (128 + s) as u8,
