@@ -29,4 +29,5 @@ mod process;
 mod programs;
 mod signals;
 mod strace;
+mod terminal;
 mod threads;

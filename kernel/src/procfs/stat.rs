@@ -35,6 +35,10 @@ pub struct StatInfo {
     pub pgrp: i32,
     /// (6) Session.
     pub session: i32,
+    /// (7) The controlling terminal's device number (`new_encode_dev`), 0 for none.
+    pub tty_nr: u64,
+    /// (8) The controlling terminal's foreground process group, -1 for none.
+    pub tpgid: i32,
     /// (10) Minor faults, (14, 15) user and system time, (16, 17) reaped children's
     /// user and system time: of the thread in a thread's file, else of the process.
     pub times: crate::cputime::CpuTimes,
@@ -80,11 +84,13 @@ pub fn format_stat(s: &StatInfo) -> Vec<u8> {
     // 11 cminflt, 12 majflt, 13 cmajflt, 14 utime .. 17 cstime.
     let _ = write!(
         o,
-        ") {} {} {} {} 0 -1 0 {} {} 0 0 {} {} {} {}",
+        ") {} {} {} {} {} {} 0 {} {} 0 0 {} {} {} {}",
         s.state.letter(),
         s.ppid,
         s.pgrp,
         s.session,
+        s.tty_nr,
+        s.tpgid,
         s.times.minor_faults,
         s.children_times.minor_faults,
         ticks(s.times.user),
@@ -147,6 +153,7 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
     let tg = subject.thread_group()?;
     let task = subject.task()?;
     let comm = task.comm.lock().clone();
+    let ctty = crate::tty::controlling_terminal(&tg);
     let regions = regions_of(&task.mm().vmas());
     let vm = VmStats::of(&regions);
     let num_threads = tg.tasks().len();
@@ -161,6 +168,14 @@ pub(super) fn gather(subject: &Subject) -> Result<StatInfo, Errno> {
         ppid: tg.ppid(),
         pgrp: tg.pgid.load(std::sync::atomic::Ordering::SeqCst),
         session: tg.sid.load(std::sync::atomic::Ordering::SeqCst),
+        tty_nr: ctty.as_ref().map_or(0, |t| {
+            let (major, minor) = (crate::tty::PTS_MAJOR, u64::from(t.index));
+            (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+        }),
+        tpgid: ctty.as_ref().map_or(-1, |t| match t.foreground_group() {
+            0 => -1,
+            g => g,
+        }),
         times: if subject.tid.is_some() {
             task.clock.sample()
         } else {

@@ -258,6 +258,8 @@ fn sample_stat() -> StatInfo {
         ppid: 1,
         pgrp: 1,
         session: 1,
+        tty_nr: 0,
+        tpgid: -1,
         times: crate::cputime::CpuTimes {
             user: std::time::Duration::from_millis(1230),
             sys: std::time::Duration::from_millis(40),

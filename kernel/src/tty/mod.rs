@@ -105,6 +105,11 @@ impl Terminal {
         })
     }
 
+    /// The foreground process group (0: none).
+    pub fn foreground_group(&self) -> i32 {
+        self.state.lock().fg_pgrp
+    }
+
     /// The slave's device number.
     pub fn rdev(&self) -> u64 {
         crate::devices::makedev(PTS_MAJOR, u64::from(self.index))
