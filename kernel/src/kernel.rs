@@ -113,6 +113,7 @@ impl Kernel {
         memory: Arc<MemoryFile>,
         config: KernelConfig,
     ) -> Result<Arc<Kernel>, StartError> {
+        crate::sched::record_sandbox_cpus();
         let kernel = Arc::new(Kernel {
             platform,
             memory,

@@ -33,6 +33,7 @@ pub mod run;
 pub mod sched;
 pub mod signal;
 pub mod syscalls;
+pub mod sysfs;
 pub mod task;
 pub mod thread_group;
 pub mod timers;

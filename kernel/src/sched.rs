@@ -2,6 +2,22 @@
 //! its personality. The sentry does not schedule guest threads itself (the host does),
 //! so these are recorded and reported as Linux would, and inherited by children.
 
+/// The CPUs the sandbox offers, recorded by [`record_sandbox_cpus`].
+static SANDBOX_CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Records how many CPUs the sandbox offers: those the sentry may run on when it
+/// starts. Called by `Kernel::new` on the sentry's main thread, before any thread is
+/// pinned to one CPU (a pinned thread's own affinity would say 1).
+pub fn record_sandbox_cpus() {
+    let _ = SANDBOX_CPUS.set(std::thread::available_parallelism().map_or(1, |n| n.get()));
+}
+
+/// The number of CPUs the sandbox offers (`sched_getaffinity`, `/proc/cpuinfo`,
+/// `/sys/devices/system/cpu/online`): CPUs `0..n`.
+pub fn sandbox_cpus() -> usize {
+    *SANDBOX_CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `SCHED_OTHER`.
 pub const SCHED_OTHER: i32 = 0;
 /// `SCHED_FIFO`.

@@ -61,6 +61,8 @@ pub fn build(
         "rw,nosuid,nodev,noexec,relatime",
     )?;
     let sys = Tmpfs::new_with_root(memory.clone(), 0o555, Creds { uid: 0, gid: 0 });
+    let ncpus = crate::sched::sandbox_cpus();
+    crate::sysfs::populate(&sys.root(), ncpus).map_err(|e| format!("cannot populate /sys: {e}"))?;
     mount(
         &ns,
         b"/sys",

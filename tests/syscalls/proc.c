@@ -611,3 +611,42 @@ TEST(openat, proc_smaps_rollup_sums_the_resident_memory) {
     fclose(f);
     CHECK(rss > 0);
 }
+
+TEST(openat, proc_self_mountinfo_lists_the_root_mount) {
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    CHECK(f != NULL);
+    char line[1024];
+    int root = 0, lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        int id, parent;
+        unsigned major, minor;
+        char fsroot[256], point[256];
+        CHECK_EQ(sscanf(line, "%d %d %u:%u %255s %255s", &id, &parent, &major, &minor, fsroot, point), 6);
+        CHECK(strstr(line, " - ") != NULL);
+        if (strcmp(point, "/") == 0)
+            root = 1;
+    }
+    fclose(f);
+    CHECK(lines >= 1);
+    CHECK(root);
+}
+
+TEST(openat, sys_cpu_online_matches_sched_getaffinity) {
+    cpu_set_t set;
+    CHECK_OK(sched_getaffinity(0, sizeof set, &set));
+    int n = CPU_COUNT(&set);
+    FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+    CHECK(f != NULL);
+    char buf[64] = {0};
+    CHECK(fgets(buf, sizeof buf, f) != NULL);
+    fclose(f);
+    char want[64];
+    if (n == 1)
+        snprintf(want, sizeof want, "0\n");
+    else
+        snprintf(want, sizeof want, "0-%d\n", n - 1);
+    /* Natively the process may be confined to fewer CPUs than are online. */
+    if (n == (int)sysconf(_SC_NPROCESSORS_ONLN))
+        CHECK_STR(buf, want);
+}

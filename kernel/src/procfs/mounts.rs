@@ -1,5 +1,5 @@
-//! `/proc/<pid>/mounts` (and `/proc/mounts`, a link to `self/mounts`) and
-//! `/proc/filesystems`.
+//! `/proc/<pid>/mounts` (and `/proc/mounts`, a link to `self/mounts`),
+//! `/proc/<pid>/mountinfo` and `/proc/filesystems`.
 
 use veil_vfs::walk::MountInfo;
 
@@ -50,6 +50,53 @@ pub fn format_mounts(mounts: &[MountInfo]) -> Vec<u8> {
         o.push(b' ');
         o.extend_from_slice(&mangle(m.options.as_bytes()));
         o.extend_from_slice(b" 0 0\n");
+    }
+    o
+}
+
+/// Options that belong to a mount rather than its file system (`MNT_*` flags), which
+/// `mountinfo` shows in its sixth field; the rest are super-block options.
+const PER_MOUNT_OPTIONS: [&str; 10] = [
+    "rw",
+    "ro",
+    "nosuid",
+    "nodev",
+    "noexec",
+    "relatime",
+    "noatime",
+    "nodiratime",
+    "strictatime",
+    "nosymfollow",
+];
+
+/// `mountinfo`: per mount, `id parent major:minor root mountpoint mount-options
+/// - type source super-options` (`proc(5)`); `devs` holds each mount's device number.
+pub fn format_mountinfo(mounts: &[MountInfo], devs: &[u64]) -> Vec<u8> {
+    let mut o = Vec::new();
+    for (m, dev) in mounts.iter().zip(devs) {
+        let (mut per_mount, mut per_sb) = (Vec::new(), vec!["rw"]);
+        for opt in m.options.split(',').filter(|s| !s.is_empty()) {
+            if PER_MOUNT_OPTIONS.contains(&opt) {
+                per_mount.push(opt);
+            } else {
+                per_sb.push(opt);
+            }
+        }
+        if per_mount.first().is_some_and(|f| *f == "ro") {
+            per_sb[0] = "ro";
+        }
+        let (major, minor) = (crate::devices::major(*dev), crate::devices::minor(*dev));
+        o.extend_from_slice(format!("{} {} {major}:{minor} / ", m.id, m.parent_id).as_bytes());
+        o.extend_from_slice(&mangle(&m.mountpoint));
+        o.push(b' ');
+        o.extend_from_slice(per_mount.join(",").as_bytes());
+        o.extend_from_slice(b" - ");
+        o.extend_from_slice(&mangle(m.fs_type.as_bytes()));
+        o.push(b' ');
+        o.extend_from_slice(&mangle(m.source.as_bytes()));
+        o.push(b' ');
+        o.extend_from_slice(per_sb.join(",").as_bytes());
+        o.push(b'\n');
     }
     o
 }

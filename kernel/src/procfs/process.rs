@@ -77,7 +77,8 @@ impl ProcessDir {
         .link("cwd", 0o777, owner, on(cwd))
         .link("root", 0o777, owner, node::fixed("/"))
         .link("exe", 0o777, owner, on(exe))
-        .file("mounts", 0o444, owner, on(mounts_file));
+        .file("mounts", 0o444, owner, on(mounts_file))
+        .file("mountinfo", 0o444, owner, on(mountinfo_file));
         t
     }
 }
@@ -257,6 +258,27 @@ fn smaps_rollup_file(s: &Subject) -> Result<Vec<u8>, Errno> {
 fn mounts_file(s: &Subject) -> Result<Vec<u8>, Errno> {
     s.task()?;
     Ok(mounts::format_mounts(&s.kernel()?.mount_infos()))
+}
+
+/// `mountinfo`: the sandbox's mounts with ids and device numbers (each mount root's
+/// `st_dev`, found by walking to its mount point).
+fn mountinfo_file(s: &Subject) -> Result<Vec<u8>, Errno> {
+    s.task()?;
+    let kernel = s.kernel()?;
+    let infos = kernel.mount_infos();
+    let ns = kernel.namespace();
+    let root = ns.root();
+    let walk = veil_vfs::walk::WalkCtx::new(ns, &root, &root);
+    let devs: Vec<u64> = infos
+        .iter()
+        .map(|m| {
+            walk.resolve(&m.mountpoint, veil_vfs::walk::WalkFlags::default())
+                .ok()
+                .and_then(|p| p.dirent.inode().attr().ok())
+                .map_or(0, |a| a.to_stat().st_dev)
+        })
+        .collect();
+    Ok(mounts::format_mountinfo(&infos, &devs))
 }
 
 /// The target of `cwd`.

@@ -159,5 +159,5 @@ pub fn dispositions(actions: &[SigAction]) -> (u64, u64) {
 
 /// The number of CPUs the sandbox offers (as `sched_getaffinity` reports).
 pub(super) fn ncpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::sched::sandbox_cpus()
 }

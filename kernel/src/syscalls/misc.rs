@@ -137,7 +137,7 @@ pub(super) fn getrandom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 fn ncpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::sched::sandbox_cpus()
 }
 
 /// `sched_getaffinity(pid, len, mask)`: every CPU the sandbox may use.

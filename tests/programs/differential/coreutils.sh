@@ -24,3 +24,4 @@ mv copy/c/words copy/c/renamed && ls copy/c
 rm -r copy; ls
 wc -c tree/c/words
 printf '%s\n' b a c | sort | comm - <(printf '%s\n' a c d)
+nproc; cat /sys/devices/system/cpu/online
