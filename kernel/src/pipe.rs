@@ -204,6 +204,91 @@ fn open_end(
 }
 
 impl PipeEnd {
+    /// Reads as `read(2)` does, blocking unless `nonblock`.
+    pub fn read_with(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        if !self.read {
+            return Err(Errno::EBADF);
+        }
+        let task = task::current().ok_or(Errno::EIO)?;
+        loop {
+            let mut st = self.pipe.state.lock();
+            if !st.buf.is_empty() {
+                let n = Self::take(&mut st, buf);
+                st.waiters.wake_all();
+                return Ok(n);
+            }
+            if st.writers == 0 {
+                return Ok(0);
+            }
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            task.prepare_block();
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
+            drop(st);
+            Self::sleep(&task)?;
+        }
+    }
+
+    /// Writes as `write(2)` does (`PIPE_BUF` atomicity, `EPIPE` without readers),
+    /// blocking unless `nonblock`.
+    pub fn write_with(&self, buf: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        if !self.write {
+            return Err(Errno::EBADF);
+        }
+        let task = task::current().ok_or(Errno::EIO)?;
+        let mut done = 0;
+        loop {
+            let mut st = self.pipe.state.lock();
+            if st.readers == 0 {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EPIPE)
+                };
+            }
+            let free = st.capacity.saturating_sub(st.buf.len());
+            let left = buf.len() - done;
+            // Up to PIPE_BUF bytes go in one piece or not at all.
+            let fits = if left <= PIPE_BUF {
+                free >= left
+            } else {
+                free > 0
+            };
+            if fits {
+                let packet = self.packet.load(Ordering::Relaxed);
+                let n = if packet {
+                    left.min(free).min(PIPE_BUF)
+                } else {
+                    left.min(free)
+                };
+                st.buf.extend(&buf[done..done + n]);
+                st.segments.push_back((n, packet));
+                done += n;
+                st.waiters.wake_all();
+                if done == buf.len() {
+                    return Ok(done);
+                }
+                continue;
+            }
+            if nonblock {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            task.prepare_block();
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
+            drop(st);
+            if let Err(e) = Self::sleep(&task) {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+        }
+    }
+
     /// Sets packet mode (`O_DIRECT`) on this end.
     pub fn set_packet_mode(&self, on: bool) {
         self.packet.store(on, Ordering::Relaxed);
@@ -254,6 +339,62 @@ impl PipeEnd {
     }
 }
 
+/// `tee(2)`: copies up to `len` of the bytes queued in `input` (a read end) to
+/// `output` (a write end of another pipe) without consuming them, as much as
+/// `output` has room for. Waits for data in `input` (0 once it has no writers) and
+/// for room in `output`, unless `nonblock` (`EAGAIN`); `EPIPE` when `output` has no
+/// readers (the caller raises `SIGPIPE`); `EINVAL` for one pipe's two ends.
+pub fn tee(input: &PipeEnd, output: &PipeEnd, len: usize, nonblock: bool) -> Result<usize, Errno> {
+    if !input.read || !output.write {
+        return Err(Errno::EBADF);
+    }
+    if Arc::ptr_eq(&input.pipe, &output.pipe) {
+        return Err(Errno::EINVAL);
+    }
+    let task = task::current().ok_or(Errno::EIO)?;
+    loop {
+        let data: Vec<u8> = {
+            let mut st = input.pipe.state.lock();
+            if st.buf.is_empty() {
+                if st.writers == 0 {
+                    return Ok(0);
+                }
+                if nonblock {
+                    return Err(Errno::EAGAIN);
+                }
+                task.prepare_block();
+                let waker: Arc<dyn PollWaker> = task.clone();
+                st.waiters.register(&waker);
+                drop(st);
+                PipeEnd::sleep(&task)?;
+                continue;
+            }
+            st.buf.iter().take(len).copied().collect()
+        };
+        let mut st = output.pipe.state.lock();
+        if st.readers == 0 {
+            return Err(Errno::EPIPE);
+        }
+        let free = st.capacity.saturating_sub(st.buf.len());
+        if free == 0 {
+            if nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            task.prepare_block();
+            let waker: Arc<dyn PollWaker> = task.clone();
+            st.waiters.register(&waker);
+            drop(st);
+            PipeEnd::sleep(&task)?;
+            continue;
+        }
+        let n = free.min(data.len());
+        st.buf.extend(&data[..n]);
+        st.segments.push_back((n, false));
+        st.waiters.wake_all();
+        return Ok(n);
+    }
+}
+
 impl Drop for PipeEnd {
     fn drop(&mut self) {
         let mut st = self.pipe.state.lock();
@@ -279,86 +420,16 @@ impl FileOps for PipeEnd {
         })
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        if !self.read {
-            return Err(Errno::EBADF);
-        }
-        let task = task::current().ok_or(Errno::EIO)?;
-        loop {
-            let mut st = self.pipe.state.lock();
-            if !st.buf.is_empty() {
-                let n = Self::take(&mut st, buf);
-                st.waiters.wake_all();
-                return Ok(n);
-            }
-            if st.writers == 0 {
-                return Ok(0);
-            }
-            if self.nonblock.load(Ordering::Relaxed) {
-                return Err(Errno::EAGAIN);
-            }
-            task.prepare_block();
-            let waker: Arc<dyn PollWaker> = task.clone();
-            st.waiters.register(&waker);
-            drop(st);
-            Self::sleep(&task)?;
-        }
+        self.read_with(buf, self.nonblock.load(Ordering::Relaxed))
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
-        if !self.write {
-            return Err(Errno::EBADF);
-        }
-        let task = task::current().ok_or(Errno::EIO)?;
-        let mut done = 0;
-        loop {
-            let mut st = self.pipe.state.lock();
-            if st.readers == 0 {
-                return if done > 0 {
-                    Ok(done)
-                } else {
-                    Err(Errno::EPIPE)
-                };
-            }
-            let free = st.capacity.saturating_sub(st.buf.len());
-            let left = buf.len() - done;
-            // Up to PIPE_BUF bytes go in one piece or not at all.
-            let fits = if left <= PIPE_BUF {
-                free >= left
-            } else {
-                free > 0
-            };
-            if fits {
-                let packet = self.packet.load(Ordering::Relaxed);
-                let n = if packet {
-                    left.min(free).min(PIPE_BUF)
-                } else {
-                    left.min(free)
-                };
-                st.buf.extend(&buf[done..done + n]);
-                st.segments.push_back((n, packet));
-                done += n;
-                st.waiters.wake_all();
-                if done == buf.len() {
-                    return Ok(done);
-                }
-                continue;
-            }
-            if self.nonblock.load(Ordering::Relaxed) {
-                return if done > 0 {
-                    Ok(done)
-                } else {
-                    Err(Errno::EAGAIN)
-                };
-            }
-            task.prepare_block();
-            let waker: Arc<dyn PollWaker> = task.clone();
-            st.waiters.register(&waker);
-            drop(st);
-            if let Err(e) = Self::sleep(&task) {
-                return if done > 0 { Ok(done) } else { Err(e) };
-            }
-        }
+        self.write_with(buf, self.nonblock.load(Ordering::Relaxed))
     }
 
     fn stat(&self) -> Result<Stat, Errno> {

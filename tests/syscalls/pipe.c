@@ -625,3 +625,112 @@ TEST(eventfd2, blocking_read_waits_for_a_write_from_another_thread) {
     CHECK_EQ(v, 9);
     pthread_join(t, 0);
 }
+
+/* ---- tee, vmsplice ---- */
+
+TEST(tee, duplicates_without_consuming) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    CHECK_EQ(write(a[1], "hello", 5), 5);
+    CHECK_EQ(tee(a[0], b[1], 100, 0), 5);
+    char buf[16];
+    CHECK_EQ(read(b[0], buf, sizeof buf), 5);
+    CHECK_MEM(buf, "hello", 5);
+    CHECK_EQ(read(a[0], buf, sizeof buf), 5);
+    CHECK_MEM(buf, "hello", 5);
+}
+
+TEST(tee, copies_at_most_len_bytes) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    CHECK_EQ(write(a[1], "abcdef", 6), 6);
+    CHECK_EQ(tee(a[0], b[1], 3, 0), 3);
+    char buf[16];
+    CHECK_EQ(read(b[0], buf, sizeof buf), 3);
+    CHECK_MEM(buf, "abc", 3);
+}
+
+TEST(tee, empty_input_is_eagain_with_nonblock_and_zero_without_writers) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    CHECK_ERR(tee(a[0], b[1], 10, SPLICE_F_NONBLOCK), EAGAIN);
+    CHECK_OK(close(a[1]));
+    CHECK_EQ(tee(a[0], b[1], 10, 0), 0);
+}
+
+TEST(tee, non_pipes_and_one_pipe_are_einval_wrong_ends_ebadf) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    int f = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_ERR(tee(f, b[1], 10, 0), EINVAL);
+    CHECK_ERR(tee(a[0], f, 10, 0), EINVAL);
+    CHECK_EQ(write(a[1], "x", 1), 1);
+    CHECK_ERR(tee(a[0], a[1], 10, 0), EINVAL);
+    CHECK_ERR(tee(a[1], b[1], 10, 0), EBADF);
+    CHECK_ERR(tee(a[0], b[0], 10, 0), EBADF);
+    CHECK_ERR(tee(a[0], b[1], 10, 0x100), EINVAL);
+}
+
+TEST(tee, output_without_readers_is_epipe) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    signal(SIGPIPE, SIG_IGN);
+    CHECK_EQ(write(a[1], "x", 1), 1);
+    CHECK_OK(close(b[0]));
+    CHECK_ERR(tee(a[0], b[1], 1, 0), EPIPE);
+}
+
+TEST(tee, waits_for_data) {
+    int a[2], b[2];
+    CHECK_OK(pipe(a));
+    CHECK_OK(pipe(b));
+    pid_t pid = CHECK_OK(fork());
+    if (pid == 0) {
+        sleep_ms(100);
+        write(a[1], "late", 4);
+        _exit(0);
+    }
+    CHECK_EQ(tee(a[0], b[1], 10, 0), 4);
+    CHECK_EXIT(pid, 0);
+}
+
+TEST(vmsplice, gathers_iovecs_into_a_pipe) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    char x[] = "ab", y[] = "cde";
+    struct iovec iov[2] = {{x, 2}, {y, 3}};
+    CHECK_EQ(vmsplice(p[1], iov, 2, 0), 5);
+    char buf[16];
+    CHECK_EQ(read(p[0], buf, sizeof buf), 5);
+    CHECK_MEM(buf, "abcde", 5);
+}
+
+TEST(vmsplice, scatters_a_pipe_into_iovecs) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_EQ(write(p[1], "12345", 5), 5);
+    char x[2], y[8];
+    struct iovec iov[2] = {{x, 2}, {y, 8}};
+    CHECK_EQ(vmsplice(p[0], iov, 2, 0), 5);
+    CHECK_MEM(x, "12", 2);
+    CHECK_MEM(y, "345", 3);
+}
+
+TEST(vmsplice, errors) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    char x[4] = "abc";
+    struct iovec iov = {x, 3};
+    int f = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_ERR(vmsplice(f, &iov, 1, 0), EBADF);
+    CHECK_ERR(vmsplice(p[0], &iov, 1, SPLICE_F_NONBLOCK), EAGAIN);
+    struct iovec bad = {BAD_PTR, 3};
+    CHECK_ERR(vmsplice(p[1], &bad, 1, 0), EFAULT);
+    CHECK_ERR(vmsplice(p[1], &iov, 1, 0x100), EINVAL);
+    CHECK_EQ(vmsplice(p[1], &iov, 0, 0), 0);
+}

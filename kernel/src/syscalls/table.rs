@@ -283,6 +283,8 @@ syscall_table! {
     SYS_WAIT4 => wait::wait4, Full;
     SYS_WAITID => wait::waitid, Full;
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
+    SYS_TEE => transfer::tee, Full;
+    SYS_VMSPLICE => transfer::vmsplice, Partial("copies the guest memory into or out of the pipe (no page gifting; SPLICE_F_GIFT changes nothing)");
 }
 
 /// Syscalls that return `ENOSYS` on purpose for now, with the reason.

@@ -1,4 +1,5 @@
-//! Copies between files inside the sentry: sendfile, copy_file_range and splice.
+//! Copies between files inside the sentry: sendfile, copy_file_range, splice, tee and
+//! vmsplice.
 
 use veil_abi::flags::mode::{S_IFMT, S_IFREG};
 use veil_abi::flags::open::O_APPEND;
@@ -144,8 +145,6 @@ fn is_pipe(file: &OpenFile) -> bool {
 /// full output pipe is `EAGAIN`. From a pipe, one call moves what the pipe holds.
 pub(super) fn splice(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT};
-    const SPLICE_F_NONBLOCK: u64 = 2;
-    const SPLICE_F_ALL: u64 = 0xf; // MOVE | NONBLOCK | MORE | GIFT
     let input = sc.task.files.get(fd_arg(a[0]))?;
     let output = sc.task.files.get(fd_arg(a[2]))?;
     if !input.readable() || !output.writable() {
@@ -193,4 +192,103 @@ pub(super) fn splice(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         sc.task.mm().write_obj(a[3], &(o as i64))?;
     }
     Ok(done)
+}
+
+/// `SPLICE_F_NONBLOCK`.
+const SPLICE_F_NONBLOCK: u64 = 2;
+/// Every `SPLICE_F_*` flag (`MOVE`, `NONBLOCK`, `MORE`, `GIFT`).
+const SPLICE_F_ALL: u64 = 0xf;
+
+/// The pipe end `file` is, if it is one.
+fn pipe_end(file: &OpenFile) -> Option<&crate::pipe::PipeEnd> {
+    file.ops.as_any()?.downcast_ref::<crate::pipe::PipeEnd>()
+}
+
+/// Raises `SIGPIPE` on the caller for an `EPIPE`, as a write to a pipe without
+/// readers does.
+fn sigpipe_on_epipe(sc: &SyscallCtx<'_>, r: Result<usize, Errno>) -> SysResult {
+    if r == Err(Errno::EPIPE) {
+        let info = crate::signal::SigInfo::kernel(
+            veil_abi::flags::signal::SIGPIPE,
+            crate::signal::SI_USER,
+            0,
+        );
+        crate::signal::send_to_task(sc.task, info);
+    }
+    r.map(|n| n as u64)
+}
+
+/// `tee(fd_in, fd_out, len, flags)`: duplicates up to `len` bytes from one pipe into
+/// another without consuming them. Both must be pipes (`EINVAL`), the input open for
+/// reading and the output for writing (`EBADF`); `SPLICE_F_NONBLOCK` makes waiting
+/// `EAGAIN`.
+pub(super) fn tee(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let input = sc.task.files.get(fd_arg(a[0]))?;
+    let output = sc.task.files.get(fd_arg(a[1]))?;
+    if a[3] & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !input.readable() || !output.writable() {
+        return Err(Errno::EBADF);
+    }
+    let (Some(i), Some(o)) = (pipe_end(&input), pipe_end(&output)) else {
+        return Err(Errno::EINVAL);
+    };
+    let len = a[2].min(MAX_RW_COUNT) as usize;
+    if len == 0 {
+        return Ok(0);
+    }
+    let r = crate::pipe::tee(i, o, len, a[3] & SPLICE_F_NONBLOCK != 0);
+    sigpipe_on_epipe(sc, r)
+}
+
+/// `vmsplice(fd, iov, nr_segs, flags)`: to a pipe's write end, the guest memory the
+/// iovecs describe is written into the pipe; from a read end, the pipe is read into
+/// them. Veil copies (no page gifting: `SPLICE_F_GIFT` changes nothing). A non-pipe
+/// is `EBADF`; more than `IOV_MAX` iovecs `EINVAL`; `SPLICE_F_NONBLOCK` makes waiting
+/// `EAGAIN`.
+pub(super) fn vmsplice(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if a[3] & !SPLICE_F_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let Some(end) = pipe_end(&file) else {
+        return Err(Errno::EBADF);
+    };
+    let list = super::read_write::iovecs(sc, a[1], a[2])?;
+    let nonblock = a[3] & SPLICE_F_NONBLOCK != 0;
+    let total: u64 = list.iter().map(|v| v.len).sum::<u64>().min(MAX_RW_COUNT);
+    if total == 0 {
+        return Ok(0);
+    }
+    let mm = sc.task.mm();
+    if file.writable() {
+        let mut data = Vec::with_capacity(total as usize);
+        for v in &list {
+            let take = (v.len as usize).min(total as usize - data.len());
+            let start = data.len();
+            data.resize(start + take, 0);
+            mm.copy_in(v.base, &mut data[start..])?;
+            if data.len() as u64 == total {
+                break;
+            }
+        }
+        let r = end.write_with(&data, nonblock);
+        return sigpipe_on_epipe(sc, r);
+    }
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    let mut data = vec![0u8; total as usize];
+    let n = end.read_with(&mut data, nonblock)?;
+    let mut off = 0;
+    for v in &list {
+        if off == n {
+            break;
+        }
+        let k = (v.len as usize).min(n - off);
+        mm.copy_out(v.base, &data[off..off + k])?;
+        off += k;
+    }
+    Ok(n as u64)
 }
