@@ -99,6 +99,8 @@ pub struct Kernel {
     pub timers: Arc<crate::timers::TimerService>,
     /// Tasks counted against `config.pids_limit`.
     live_tasks: Arc<AtomicUsize>,
+    /// Which inotify instances watch which inodes.
+    pub inotify: crate::inotify::InotifyRegistry,
     /// The sandbox's pseudo-terminals.
     pub ptys: crate::tty::pty::PtyTable,
     /// The console, when the sentry's stdio is a host terminal (set before
@@ -128,6 +130,7 @@ impl Kernel {
             timers: Arc::default(),
             live_tasks: Arc::default(),
             ptys: crate::tty::pty::PtyTable::default(),
+            inotify: crate::inotify::InotifyRegistry::default(),
             console: std::sync::OnceLock::new(),
         });
         let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))

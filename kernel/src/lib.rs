@@ -21,6 +21,7 @@ pub mod eventfd;
 pub mod fd_table;
 pub mod fs_context;
 pub mod futex;
+pub mod inotify;
 pub mod job_control;
 pub mod kernel;
 pub mod loader;

@@ -23,10 +23,20 @@ fn inode_of(file: &OpenFile) -> Result<InodeRef, Errno> {
     Ok(file.location.as_ref().ok_or(Errno::EPERM)?.inode().clone())
 }
 
-/// Applies `change` to `inode`, copying an overlay file up first.
+/// Applies `change` to `inode`, copying an overlay file up first; its inotify
+/// watchers get `IN_MODIFY` for a size change, else `IN_ATTRIB`.
 fn apply(inode: &InodeRef, change: SetAttr) -> SysResult {
     prepare_write(inode)?;
-    inode.set_attr(&change).map(|()| 0)
+    inode.set_attr(&change)?;
+    if let Some(task) = crate::task::current() {
+        let mask = if change.size.is_some() {
+            crate::inotify::IN_MODIFY
+        } else {
+            crate::inotify::IN_ATTRIB
+        };
+        crate::inotify::notify_inode_only(&task.kernel, inode, mask);
+    }
+    Ok(0)
 }
 
 fn chmod_inode(inode: &InodeRef, mode: u32) -> SysResult {

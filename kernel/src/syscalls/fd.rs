@@ -16,7 +16,23 @@ pub(super) fn nofile_limit(sc: &SyscallCtx<'_>) -> u64 {
 
 /// `close(fd)`.
 pub(super) fn close(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    sc.task.files.close(fd_arg(a[0]))?;
+    let fd = fd_arg(a[0]);
+    let watched = !sc.task.kernel.inotify.is_idle();
+    let file = if watched {
+        sc.task.files.get(fd).ok()
+    } else {
+        None
+    };
+    sc.task.files.close(fd)?;
+    // The last descriptor of the description: inotify's close event.
+    if let Some(file) = file.filter(|f| std::sync::Arc::strong_count(f) == 1) {
+        let mask = if file.writable() {
+            crate::inotify::IN_CLOSE_WRITE
+        } else {
+            crate::inotify::IN_CLOSE_NOWRITE
+        };
+        crate::inotify::notify_file(&sc.task.kernel, &file, mask);
+    }
     Ok(0)
 }
 

@@ -116,6 +116,14 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
                     perm_bits,
                     creds.for_new_file(),
                 )?;
+                crate::inotify::notify_entry(
+                    &sc.task.kernel,
+                    &dir.dirent,
+                    &name,
+                    crate::inotify::IN_CREATE,
+                    0,
+                    false,
+                );
                 (PathRef::new(dir.mount.clone(), child), true)
             }
         }
@@ -230,6 +238,12 @@ fn open_at(
         flags
     };
     let shown = String::from_utf8_lossy(&display(sc, &at)).into_owned();
+    if !path_only {
+        if flags & O_TRUNC != 0 && !created && kind == FileType::Regular {
+            crate::inotify::notify_inode(&sc.task.kernel, &at.dirent, crate::inotify::IN_MODIFY);
+        }
+        crate::inotify::notify_inode(&sc.task.kernel, &at.dirent, crate::inotify::IN_OPEN);
+    }
     Ok(OpenFile::at(
         ops,
         // O_CLOEXEC belongs to the descriptor, not the description (F_GETFL omits it).

@@ -10,6 +10,7 @@ mod epoll;
 mod fd;
 mod file;
 mod identity;
+mod inotify;
 mod misc;
 mod mlock;
 mod mmap;

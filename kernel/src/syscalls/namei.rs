@@ -1,5 +1,6 @@
 //! Calls that change names: mkdir, mknod, unlink, rmdir, rename, link, symlink.
 
+use crate::inotify;
 use veil_abi::flags::at::*;
 use veil_abi::flags::mode::*;
 use veil_abi::Errno;
@@ -66,6 +67,14 @@ fn do_mkdir(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32) -> SysRe
         perm_bits,
         Creds::current().for_new_file(),
     )?;
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_CREATE,
+        0,
+        true,
+    );
     Ok(0)
 }
 
@@ -104,6 +113,14 @@ fn do_mknod(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, mode: u32, dev: u64
     let perm_bits = umasked(sc, mode, 0o7777);
     dir.dirent
         .create_child(&name, node, perm_bits, Creds::current().for_new_file())?;
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_CREATE,
+        0,
+        false,
+    );
     Ok(0)
 }
 
@@ -128,12 +145,34 @@ fn do_unlink(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64) -> SysResult {
             Errno::ENOTDIR
         });
     }
-    dir.dirent.unlink_child(&name).map(|()| 0)
+    let victim = inotify::victim(&sc.task.kernel, &dir.dirent, &name);
+    dir.dirent.unlink_child(&name)?;
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_DELETE,
+        0,
+        false,
+    );
+    inotify::notify_unlinked(&sc.task.kernel, victim);
+    Ok(0)
 }
 
 fn do_rmdir(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64) -> SysResult {
     let (dir, name, _) = parent_for_change(sc, dirfd, path_addr)?;
-    dir.dirent.rmdir_child(&name).map(|()| 0)
+    let victim = inotify::victim(&sc.task.kernel, &dir.dirent, &name);
+    dir.dirent.rmdir_child(&name)?;
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_DELETE,
+        0,
+        true,
+    );
+    inotify::notify_unlinked(&sc.task.kernel, victim);
+    Ok(0)
 }
 
 /// `unlink(path)`.
@@ -190,14 +229,38 @@ fn do_rename(
             return Err(Errno::ENOTDIR);
         }
     }
+    let kernel = &sc.task.kernel;
+    let moved = inotify::victim(kernel, &old_dir.dirent, &old_name);
+    let target = inotify::victim(kernel, &new_dir.dirent, &new_name);
     Dirent::rename(
         &old_dir.dirent,
         &old_name,
         &new_dir.dirent,
         &new_name,
         rename_flags,
-    )
-    .map(|()| 0)
+    )?;
+    if let Some((_, key, is_dir)) = &moved {
+        let cookie = kernel.inotify.cookie();
+        let from = inotify::IN_MOVED_FROM;
+        inotify::notify_entry(kernel, &old_dir.dirent, &old_name, from, cookie, *is_dir);
+        let to = inotify::IN_MOVED_TO;
+        inotify::notify_entry(kernel, &new_dir.dirent, &new_name, to, cookie, *is_dir);
+        kernel.inotify.send(*key, inotify::IN_MOVE_SELF, 0, b"");
+    }
+    if rename_flags.exchange {
+        if let Some((_, key, is_dir)) = &target {
+            let cookie = kernel.inotify.cookie();
+            let from = inotify::IN_MOVED_FROM;
+            inotify::notify_entry(kernel, &new_dir.dirent, &new_name, from, cookie, *is_dir);
+            let to = inotify::IN_MOVED_TO;
+            inotify::notify_entry(kernel, &old_dir.dirent, &old_name, to, cookie, *is_dir);
+            kernel.inotify.send(*key, inotify::IN_MOVE_SELF, 0, b"");
+        }
+    } else {
+        // A replaced target lost its name.
+        inotify::notify_unlinked(kernel, target);
+    }
+    Ok(0)
 }
 
 /// `rename(old, new)`.
@@ -245,7 +308,17 @@ fn do_link(
     if !std::sync::Arc::ptr_eq(&dir.mount, &target.mount) {
         return Err(Errno::EXDEV);
     }
-    dir.dirent.link_child(&name, &target.dirent).map(|_| 0)
+    dir.dirent.link_child(&name, &target.dirent)?;
+    inotify::notify_inode(&sc.task.kernel, &target.dirent, inotify::IN_ATTRIB);
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_CREATE,
+        0,
+        false,
+    );
+    Ok(0)
 }
 
 /// `link(old, new)`.
@@ -273,6 +346,14 @@ fn do_symlink(sc: &SyscallCtx<'_>, target_addr: u64, newdfd: i32, path_addr: u64
         0o777,
         Creds::current().for_new_file(),
     )?;
+    inotify::notify_entry(
+        &sc.task.kernel,
+        &dir.dirent,
+        &name,
+        inotify::IN_CREATE,
+        0,
+        false,
+    );
     Ok(0)
 }
 

@@ -67,6 +67,9 @@ fn read_into(
             break;
         }
     }
+    if done > 0 {
+        crate::inotify::notify_file(&sc.task.kernel, file, crate::inotify::IN_ACCESS);
+    }
     Ok(done)
 }
 
@@ -130,6 +133,9 @@ fn write_from(
         if n < want {
             break;
         }
+    }
+    if done > 0 {
+        crate::inotify::notify_file(&sc.task.kernel, file, crate::inotify::IN_MODIFY);
     }
     Ok(done)
 }
