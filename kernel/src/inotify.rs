@@ -214,10 +214,13 @@ impl Instance {
     }
 }
 
+/// The watches on one inode: each instance (held weakly) and its watch descriptor.
+type Watchers = Vec<(Weak<Instance>, i32)>;
+
 /// Which instances watch which inodes.
 #[derive(Default)]
 pub struct InotifyRegistry {
-    map: Mutex<HashMap<WatchKey, Vec<(Weak<Instance>, i32)>>>,
+    map: Mutex<HashMap<WatchKey, Watchers>>,
     watches: AtomicUsize,
     next_cookie: AtomicU32,
 }
