@@ -520,3 +520,107 @@ TEST(linkat, an_o_excl_tmpfile_cannot_be_named) {
     int fd = CHECK_OK(open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600));
     CHECK_ERR(linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH), ENOENT);
 }
+
+/* ---- openat2 ---- */
+#include <linux/openat2.h>
+
+static long openat2_(int dirfd, const char *path, __u64 flags, __u64 mode, __u64 resolve) {
+    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+    return syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+TEST(openat2, opens_and_creates_like_openat) {
+    int fd = CHECK_OK(openat2_(AT_FDCWD, "f", O_CREAT | O_RDWR, 0600, 0));
+    CHECK_EQ(write(fd, "x", 1), 1);
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK_EQ(st.st_mode & 0777, 0600);
+    CHECK_OK(openat2_(AT_FDCWD, "f", O_RDONLY, 0, 0));
+}
+
+TEST(openat2, is_strict_about_flags_mode_and_size) {
+    CHECK_OK(close(CHECK_OK(open("f", O_CREAT | O_RDWR, 0600))));
+    CHECK_ERR(openat2_(AT_FDCWD, "f", O_RDONLY, 0644, 0), EINVAL);
+    CHECK_ERR(openat2_(AT_FDCWD, "f", O_CREAT | O_RDWR, 010000, 0), EINVAL);
+    CHECK_ERR(openat2_(AT_FDCWD, "f", 1ULL << 40, 0, 0), EINVAL);
+    CHECK_ERR(openat2_(AT_FDCWD, "f", O_PATH | O_RDWR, 0, 0), EINVAL);
+    CHECK_ERR(openat2_(AT_FDCWD, "f", O_RDONLY, 0, 1ULL << 20), EINVAL);
+    CHECK_ERR(openat2_(AT_FDCWD, "f", O_RDONLY, 0, RESOLVE_BENEATH | RESOLVE_IN_ROOT), EINVAL);
+    struct open_how how = {.flags = O_RDONLY};
+    CHECK_ERR(syscall(SYS_openat2, AT_FDCWD, "f", &how, 16), EINVAL);
+    CHECK_ERR(syscall(SYS_openat2, AT_FDCWD, "f", BAD_PTR, sizeof how), EFAULT);
+    struct {
+        struct open_how how;
+        __u64 extra;
+    } big = {{.flags = O_RDONLY}, 0};
+    CHECK_OK(syscall(SYS_openat2, AT_FDCWD, "f", &big, sizeof big));
+    big.extra = 1;
+    CHECK_ERR(syscall(SYS_openat2, AT_FDCWD, "f", &big, sizeof big), E2BIG);
+}
+
+TEST(openat2, resolve_no_symlinks_refuses_any_symlink) {
+    CHECK_OK(mkdir("d", 0700));
+    CHECK_OK(close(CHECK_OK(open("d/f", O_CREAT | O_RDWR, 0600))));
+    CHECK_OK(symlink("d", "dl"));
+    CHECK_OK(symlink("d/f", "fl"));
+    CHECK_ERR(openat2_(AT_FDCWD, "dl/f", O_RDONLY, 0, RESOLVE_NO_SYMLINKS), ELOOP);
+    CHECK_ERR(openat2_(AT_FDCWD, "fl", O_RDONLY, 0, RESOLVE_NO_SYMLINKS), ELOOP);
+    CHECK_OK(openat2_(AT_FDCWD, "d/f", O_RDONLY, 0, RESOLVE_NO_SYMLINKS));
+    /* O_PATH|O_NOFOLLOW names the link itself without following it. */
+    CHECK_OK(openat2_(AT_FDCWD, "fl", O_PATH | O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS));
+}
+
+TEST(openat2, resolve_beneath_keeps_the_walk_under_dirfd) {
+    CHECK_OK(mkdir("d", 0700));
+    CHECK_OK(mkdir("d/sub", 0700));
+    CHECK_OK(close(CHECK_OK(open("d/sub/f", O_CREAT | O_RDWR, 0600))));
+    CHECK_OK(close(CHECK_OK(open("outside", O_CREAT | O_RDWR, 0600))));
+    CHECK_OK(symlink("/etc/passwd", "d/abs"));
+    CHECK_OK(symlink("../outside", "d/up"));
+    int d = CHECK_OK(open("d", O_PATH | O_DIRECTORY));
+    CHECK_OK(openat2_(d, "sub/f", O_RDONLY, 0, RESOLVE_BENEATH));
+    CHECK_OK(openat2_(d, "sub/../sub/f", O_RDONLY, 0, RESOLVE_BENEATH));
+    CHECK_ERR(openat2_(d, "../outside", O_RDONLY, 0, RESOLVE_BENEATH), EXDEV);
+    CHECK_ERR(openat2_(d, "/etc/passwd", O_RDONLY, 0, RESOLVE_BENEATH), EXDEV);
+    CHECK_ERR(openat2_(d, "abs", O_RDONLY, 0, RESOLVE_BENEATH), EXDEV);
+    CHECK_ERR(openat2_(d, "up", O_RDONLY, 0, RESOLVE_BENEATH), EXDEV);
+}
+
+TEST(openat2, resolve_in_root_treats_dirfd_as_the_root) {
+    CHECK_OK(mkdir("r", 0700));
+    CHECK_OK(mkdir("r/etc", 0700));
+    int f = CHECK_OK(open("r/etc/passwd", O_CREAT | O_RDWR, 0600));
+    CHECK_EQ(write(f, "jail", 4), 4);
+    CHECK_OK(symlink("/etc/passwd", "r/abs"));
+    int r = CHECK_OK(open("r", O_PATH | O_DIRECTORY));
+    char buf[8] = {0};
+    int a = CHECK_OK(openat2_(r, "/etc/passwd", O_RDONLY, 0, RESOLVE_IN_ROOT));
+    CHECK_EQ(read(a, buf, sizeof buf), 4);
+    CHECK_MEM(buf, "jail", 4);
+    int b = CHECK_OK(openat2_(r, "abs", O_RDONLY, 0, RESOLVE_IN_ROOT));
+    CHECK_EQ(read(b, buf, sizeof buf), 4);
+    int c = CHECK_OK(openat2_(r, "../../etc/passwd", O_RDONLY, 0, RESOLVE_IN_ROOT));
+    CHECK_EQ(read(c, buf, sizeof buf), 4);
+    CHECK_MEM(buf, "jail", 4);
+}
+
+TEST(openat2, resolve_no_magiclinks_refuses_proc_fd_links) {
+    int f = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", f);
+    CHECK_OK(openat2_(AT_FDCWD, path, O_RDONLY, 0, 0));
+    CHECK_ERR(openat2_(AT_FDCWD, path, O_RDONLY, 0, RESOLVE_NO_MAGICLINKS), ELOOP);
+    /* /proc/self itself is an ordinary symlink. */
+    CHECK_OK(openat2_(AT_FDCWD, "/proc/self/status", O_RDONLY, 0, RESOLVE_NO_MAGICLINKS));
+}
+
+TEST(openat2, resolve_no_xdev_refuses_crossing_a_mount) {
+    CHECK_ERR(openat2_(AT_FDCWD, "/proc/self/status", O_RDONLY, 0, RESOLVE_NO_XDEV), EXDEV);
+    int root = CHECK_OK(open("/", O_PATH | O_DIRECTORY));
+    CHECK_ERR(openat2_(root, "proc", O_RDONLY | O_DIRECTORY, 0, RESOLVE_NO_XDEV), EXDEV);
+    CHECK_OK(openat2_(AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0, RESOLVE_NO_XDEV));
+}
+
+TEST(openat2, resolve_cached_create_is_eagain) {
+    CHECK_ERR(openat2_(AT_FDCWD, "new", O_CREAT | O_RDWR, 0600, RESOLVE_CACHED), EAGAIN);
+}

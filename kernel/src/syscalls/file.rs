@@ -81,8 +81,14 @@ fn do_open(sc: &SyscallCtx<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u3
         directory: flags & O_DIRECTORY != 0,
         empty_path: false,
     };
-    // A magic link names an existing file: O_CREAT (without O_EXCL) opens it.
-    if walk.follow_final && flags & (O_CREAT | O_EXCL) != O_CREAT | O_EXCL {
+    // A magic link names an existing file: O_CREAT (without O_EXCL) opens it (unless
+    // openat2 said not to follow magic links).
+    let magic_allowed = sc.resolve
+        & (super::path::RESOLVE_NO_MAGICLINKS
+            | super::path::RESOLVE_BENEATH
+            | super::path::RESOLVE_IN_ROOT)
+        == 0;
+    if magic_allowed && walk.follow_final && flags & (O_CREAT | O_EXCL) != O_CREAT | O_EXCL {
         if let Some(file) = open_magic_link(sc, dirfd, &path, flags)? {
             return install_open_file(sc, file, flags);
         }
@@ -358,6 +364,61 @@ pub(super) fn open(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `openat(dirfd, path, flags, mode)`.
 pub(super) fn openat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     do_open(sc, fd_arg(a[0]), a[1], a[2] as u32, a[3] as u32)
+}
+
+/// Size of `struct open_how` as first defined (`OPEN_HOW_SIZE_VER0`).
+const OPEN_HOW_SIZE_VER0: u64 = 24;
+
+/// `openat2(dirfd, path, how, size)`: `openat` with `struct open_how { flags, mode,
+/// resolve }`, which is strict where `openat` is lenient: unknown flags, a mode
+/// without `O_CREAT`/`O_TMPFILE`, extra flags with `O_PATH` and unknown `RESOLVE_*`
+/// bits are `EINVAL`; a larger struct's extra bytes must be zero (`E2BIG`). The
+/// `RESOLVE_*` flags restrict the walk (`NO_XDEV`, `NO_MAGICLINKS`, `NO_SYMLINKS`,
+/// `BENEATH`, `IN_ROOT`); `RESOLVE_CACHED` is `EAGAIN` for a create or truncate and
+/// otherwise changes nothing (every lookup is served from the sentry's tree).
+pub(super) fn openat2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    use super::path::{RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT};
+    const RESOLVE_ALL: u64 = 0x3f;
+    const O_PATH_FLAGS: u32 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+    let size = a[3];
+    if size < OPEN_HOW_SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let how: [u64; 3] = sc.task.mm().read_obj(a[2])?;
+    if size > OPEN_HOW_SIZE_VER0 {
+        let mut rest = vec![0u8; (size - OPEN_HOW_SIZE_VER0) as usize];
+        sc.task.mm().copy_in(a[2] + OPEN_HOW_SIZE_VER0, &mut rest)?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(Errno::E2BIG);
+        }
+    }
+    let [flags, mode, resolve] = how;
+    if flags > u64::from(u32::MAX) || (flags as u32) & !O_VALID != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let flags = flags as u32;
+    let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
+    if mode & !0o7777 != 0 || (mode != 0 && !creates) {
+        return Err(Errno::EINVAL);
+    }
+    if flags & O_PATH != 0 && flags & !O_PATH_FLAGS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if resolve & !RESOLVE_ALL != 0
+        || resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) == RESOLVE_BENEATH | RESOLVE_IN_ROOT
+    {
+        return Err(Errno::EINVAL);
+    }
+    if resolve & RESOLVE_CACHED != 0 && (creates || flags & O_TRUNC != 0) {
+        return Err(Errno::EAGAIN);
+    }
+    sc.resolve = resolve;
+    let r = do_open(sc, fd_arg(a[0]), a[1], flags, mode as u32);
+    sc.resolve = 0;
+    r
 }
 
 /// `creat(path, mode)` = `open(path, O_CREAT|O_WRONLY|O_TRUNC, mode)`.

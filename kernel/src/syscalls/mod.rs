@@ -71,6 +71,9 @@ pub struct SyscallCtx<'a> {
     pub aspace: &'a Arc<dyn AddressSpace>,
     /// Set by `exit`/`exit_group`.
     pub exit: Option<Exit>,
+    /// `openat2`'s `RESOLVE_*` flags for the walks of the call in progress (0 for
+    /// every other call); `path::with_walk` applies them.
+    pub resolve: u64,
 }
 
 /// Handles the system call stopped in `regs` and stores its result there.
@@ -89,6 +92,7 @@ pub fn dispatch(
         ctx,
         aspace,
         exit: None,
+        resolve: 0,
     };
     let result = match table::lookup(nr) {
         Some(handler) => handler(&mut sc, args),

@@ -3,7 +3,7 @@
 use veil_abi::flags::at::AT_FDCWD;
 use veil_abi::Errno;
 use veil_vfs::inode::Attr;
-use veil_vfs::walk::{CreateLookup, PathRef, WalkCtx, WalkFlags};
+use veil_vfs::walk::{CreateLookup, PathRef, Restrictions, WalkCtx, WalkFlags};
 
 use super::SyscallCtx;
 use crate::mm::PATH_MAX;
@@ -25,7 +25,9 @@ pub(crate) fn with_walk<R>(
     f: impl FnOnce(&WalkCtx<'_>) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
     let (root, cwd) = sc.task.fs.root_and_cwd();
-    let start = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
+    // RESOLVE_IN_ROOT and RESOLVE_BENEATH anchor even an absolute path at dirfd.
+    let anchored = sc.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH) != 0;
+    let start = if dirfd == AT_FDCWD || (path.first() == Some(&b'/') && !anchored) {
         None
     } else {
         let file = sc.task.files.get(dirfd)?;
@@ -33,10 +35,51 @@ pub(crate) fn with_walk<R>(
     };
     let creds = Creds::current();
     let search = move |a: &Attr| perm::may_access(a, &creds, MAY_EXEC);
-    let mut ctx = WalkCtx::new(sc.task.kernel.namespace(), &root, &cwd);
+    // RESOLVE_IN_ROOT: the starting directory is the root of the walk.
+    let in_root = sc.resolve & RESOLVE_IN_ROOT != 0;
+    let start_or_cwd = start.clone().unwrap_or_else(|| cwd.clone());
+    let walk_root = if in_root { &start_or_cwd } else { &root };
+    let mut ctx = WalkCtx::new(sc.task.kernel.namespace(), walk_root, &cwd);
     ctx.start = start.as_ref();
     ctx.may_search = Some(&search);
+    let magic = |p: &PathRef| is_magic_link(p);
+    // BENEATH and IN_ROOT never follow magic links either, as Linux.
+    let no_magic = sc.resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0;
+    ctx.restrict = Restrictions {
+        no_symlinks: sc.resolve & RESOLVE_NO_SYMLINKS != 0,
+        no_xdev: sc.resolve & RESOLVE_NO_XDEV != 0,
+        beneath: sc.resolve & RESOLVE_BENEATH != 0,
+        magic_link: if no_magic { Some(&magic) } else { None },
+    };
     f(&ctx)
+}
+
+/// `RESOLVE_NO_XDEV`.
+pub(crate) const RESOLVE_NO_XDEV: u64 = 0x01;
+/// `RESOLVE_NO_MAGICLINKS`.
+pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+/// `RESOLVE_NO_SYMLINKS`.
+pub(crate) const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+/// `RESOLVE_BENEATH`.
+pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
+/// `RESOLVE_IN_ROOT`.
+pub(crate) const RESOLVE_IN_ROOT: u64 = 0x10;
+/// `RESOLVE_CACHED`.
+pub(crate) const RESOLVE_CACHED: u64 = 0x20;
+
+/// Whether the symlink at `p` is one of procfs's magic links: `/proc/<pid>/fd/N`
+/// (and a task's), `exe`, `cwd` and `root`.
+fn is_magic_link(p: &PathRef) -> bool {
+    let on_proc = p
+        .inode()
+        .attr()
+        .is_ok_and(|a| a.to_stat().st_dev == crate::procfs::PROC_DEV);
+    if !on_proc {
+        return false;
+    }
+    let name = p.dirent.name();
+    let in_fd = p.dirent.parent().is_some_and(|d| d.name() == b"fd");
+    in_fd || matches!(&name[..], b"exe" | b"cwd" | b"root")
 }
 
 /// Resolves `path` from `dirfd`.

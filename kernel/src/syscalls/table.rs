@@ -71,6 +71,7 @@ syscall_table! {
     SYS_LSEEK => read_write::lseek, Full;
     SYS_OPEN => file::open, Partial(OPEN_NOTE);
     SYS_OPENAT => file::openat, Partial(OPEN_NOTE);
+    SYS_OPENAT2 => file::openat2, Partial("openat with struct open_how: strict flag, mode and size checks; RESOLVE_NO_XDEV, NO_MAGICLINKS, NO_SYMLINKS, BENEATH, IN_ROOT restrict the walk; RESOLVE_CACHED is EAGAIN for creates and truncates, otherwise a no-op (every lookup is in memory); see openat");
     SYS_CREAT => file::creat, Full;
     SYS_CLOSE => fd::close, Full;
     SYS_DUP => fd::dup, Full;

@@ -65,5 +65,5 @@ mod tests;
 pub use dirent::{rename_lock, Dirent};
 pub use mount::{Mount, MountInfo, MountNamespace, PathRef};
 pub use resolve::{
-    resolve, resolve_parent, CreateLookup, WalkCtx, WalkFlags, MAXSYMLINKS, PATH_MAX,
+    resolve, resolve_parent, CreateLookup, Restrictions, WalkCtx, WalkFlags, MAXSYMLINKS, PATH_MAX,
 };

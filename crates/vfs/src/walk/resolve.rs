@@ -49,6 +49,22 @@ impl Default for WalkFlags {
     }
 }
 
+/// `openat2`'s `RESOLVE_*` restrictions on a walk (all off by default).
+#[derive(Clone, Copy, Default)]
+pub struct Restrictions<'a> {
+    /// `RESOLVE_NO_SYMLINKS`: following any symlink is `ELOOP`.
+    pub no_symlinks: bool,
+    /// `RESOLVE_NO_XDEV`: crossing a mount point, either way, is `EXDEV`.
+    pub no_xdev: bool,
+    /// `RESOLVE_BENEATH`: the walk must stay under its starting directory: an absolute
+    /// path or symlink, or `..` above the start, is `EXDEV`. (`RESOLVE_IN_ROOT` is a
+    /// walk whose root is the starting directory, and needs no flag.)
+    pub beneath: bool,
+    /// `RESOLVE_NO_MAGICLINKS`: following a symlink this says is a magic link (the
+    /// kernel's `/proc/<pid>/fd/N`, `exe`, `cwd`, `root`) is `ELOOP`.
+    pub magic_link: Option<&'a dyn Fn(&PathRef) -> bool>,
+}
+
 /// What [`WalkCtx::resolve_create`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CreateLookup {
@@ -83,6 +99,8 @@ pub struct WalkCtx<'a> {
     /// component, as Linux's `may_lookup`), `false` gives `EACCES`. `None` allows all;
     /// the kernel passes a check of `MAY_EXEC` against the caller's credentials.
     pub may_search: Option<&'a dyn Fn(&Attr) -> bool>,
+    /// `openat2`'s restrictions.
+    pub restrict: Restrictions<'a>,
 }
 
 /// What the last component is handed to.
@@ -121,6 +139,7 @@ impl<'a> WalkCtx<'a> {
             cwd,
             start: None,
             may_search: None,
+            restrict: Restrictions::default(),
         }
     }
 
@@ -209,6 +228,9 @@ impl<'a> WalkCtx<'a> {
             return Ok(Outcome::Found(start.clone()));
         }
 
+        if self.restrict.beneath && path[0] == b'/' {
+            return Err(Errno::EXDEV);
+        }
         let mut cur = if path[0] == b'/' {
             self.root.clone()
         } else {
@@ -236,7 +258,14 @@ impl<'a> WalkCtx<'a> {
             match &name[..] {
                 b"." => continue,
                 b".." => {
-                    cur = self.dotdot(cur);
+                    if self.restrict.beneath && cur == *start {
+                        return Err(Errno::EXDEV);
+                    }
+                    let up = self.dotdot(cur.clone());
+                    if self.restrict.no_xdev && !std::sync::Arc::ptr_eq(&up.mount, &cur.mount) {
+                        return Err(Errno::EXDEV);
+                    }
+                    cur = up;
                     continue;
                 }
                 _ => {}
@@ -254,7 +283,18 @@ impl<'a> WalkCtx<'a> {
             let next = self
                 .ns
                 .follow_mounts(PathRef::new(cur.mount.clone(), child));
+            if self.restrict.no_xdev && !std::sync::Arc::ptr_eq(&next.mount, &cur.mount) {
+                return Err(Errno::EXDEV);
+            }
             if next.kind() == FileType::Symlink && (!last || follow_last) {
+                if self.restrict.no_symlinks
+                    || self
+                        .restrict
+                        .magic_link
+                        .is_some_and(|is_magic| is_magic(&next))
+                {
+                    return Err(Errno::ELOOP);
+                }
                 links += 1;
                 if links > MAXSYMLINKS {
                     return Err(Errno::ELOOP);
@@ -265,6 +305,9 @@ impl<'a> WalkCtx<'a> {
                     return Err(Errno::ENOENT);
                 }
                 if target[0] == b'/' {
+                    if self.restrict.beneath {
+                        return Err(Errno::EXDEV);
+                    }
                     cur = self.root.clone();
                 }
                 // The target's own trailing slash counts when it ends the path.
