@@ -181,6 +181,7 @@ pub fn force(task: &Task, info: SigInfo) {
     task.signal_mask
         .fetch_and(!b, std::sync::atomic::Ordering::SeqCst);
     task.pending.lock().push(info);
+    task.tg.signal_waiters.lock().wake_all();
 }
 
 /// Whether a signal sent now would be discarded at once: its action is `SIG_IGN`, or
@@ -215,6 +216,7 @@ pub fn send_to_task(task: &Task, info: SigInfo) -> bool {
         return false;
     }
     let queued = task.pending.lock().push(info);
+    task.tg.signal_waiters.lock().wake_all();
     if task.mask() & bit(info.signo) == 0 || info.signo == SIGKILL {
         task.interrupt();
     }

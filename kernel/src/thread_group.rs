@@ -88,6 +88,9 @@ pub struct ThreadGroup {
     pub rlimits: Mutex<[Rlimit; 16]>,
     /// Process-directed pending signals.
     pub pending: Mutex<SigQueue>,
+    /// Pollers of signalfds in this process, woken whenever a signal is queued to it
+    /// or one of its threads.
+    pub signal_waiters: Mutex<veil_vfs::WaitQueue>,
     /// Pollers of the process's pidfds, woken when it ends.
     pub exit_waiters: Mutex<veil_vfs::WaitQueue>,
     /// Set once the parent has reaped the process (or it was reaped at once).
@@ -150,6 +153,7 @@ impl ThreadGroup {
             actions: Mutex::new([SigAction::default(); 64]),
             rlimits: Mutex::new(rlimits),
             pending: Mutex::new(SigQueue::default()),
+            signal_waiters: Mutex::new(veil_vfs::WaitQueue::default()),
             exit_waiters: Mutex::new(veil_vfs::WaitQueue::default()),
             reaped: std::sync::atomic::AtomicBool::new(false),
             job: Mutex::new(crate::job_control::JobControl::default()),
@@ -407,6 +411,7 @@ impl ThreadGroup {
             return false;
         }
         let queued = self.pending.lock().push(info);
+        self.signal_waiters.lock().wake_all();
         if let Some(t) = tasks
             .iter()
             .find(|t| t.mask() & bit == 0 || info.signo == veil_abi::flags::signal::SIGKILL)

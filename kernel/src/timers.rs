@@ -67,6 +67,17 @@ pub enum TimerTarget {
     Process(Weak<ThreadGroup>),
     /// A signal to one thread (`SIGEV_THREAD_ID`).
     Thread(Weak<Task>),
+    /// No signal: the expiries are counted by a sink (a timerfd).
+    Sink(Weak<dyn TimerSink>),
+}
+
+/// What counts a signal-less timer's expiries (a timerfd).
+///
+/// Called with the timer's state lock held: an implementation takes only its own
+/// leaf lock (and wakes waiters), never a timer's.
+pub trait TimerSink: Send + Sync {
+    /// The timer expired `count` times (more than once when the service ran late).
+    fn expired(&self, count: u64);
 }
 
 /// When an armed timer expires next.
@@ -255,6 +266,12 @@ impl IntervalTimer {
         };
         let sent = match &self.target {
             TimerTarget::None => return,
+            TimerTarget::Sink(sink) => {
+                if let Some(sink) = sink.upgrade() {
+                    sink.expired(1 + missed);
+                }
+                return;
+            }
             _ if st.queued => {
                 st.overrun_pending += 1 + missed;
                 return;

@@ -6,8 +6,8 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, inotify, misc, mlock, mmap, namei, pidfd, poll,
-    process, process_vm, read_write, rusage, sched, signal, sigqueue, socket, socket_names, sync,
-    thread, time, timer, transfer, wait, xattr, SysResult, SyscallCtx,
+    process, process_vm, read_write, rusage, sched, signal, signalfd, sigqueue, socket,
+    socket_names, sync, thread, time, timer, timerfd, transfer, wait, xattr, SysResult, SyscallCtx,
 };
 
 /// A handler.
@@ -285,6 +285,11 @@ syscall_table! {
     SYS_WAITID => wait::waitid, Full;
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
     SYS_TEE => transfer::tee, Full;
+    SYS_SIGNALFD => signalfd::signalfd, Full;
+    SYS_TIMERFD_CREATE => timerfd::timerfd_create, Full;
+    SYS_TIMERFD_SETTIME => timerfd::timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET is accepted and never cancels: the sandbox's realtime clock cannot be set");
+    SYS_TIMERFD_GETTIME => timerfd::timerfd_gettime, Full;
+    SYS_SIGNALFD4 => signalfd::signalfd4, Full;
     SYS_INOTIFY_INIT => inotify::inotify_init, Full;
     SYS_INOTIFY_INIT1 => inotify::inotify_init1, Full;
     SYS_INOTIFY_ADD_WATCH => inotify::inotify_add_watch, Partial("create, delete, move (with cookies), modify, attribute, open and access events from the system calls that cause them, on both overlay layers as one file; IN_CLOSE_* only from close() of the last descriptor (not at exit or exec); IN_EXCL_UNLINK is accepted but unlinked children still report; no IN_UNMOUNT");

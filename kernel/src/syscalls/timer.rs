@@ -156,7 +156,7 @@ fn timer_clock(sc: &SyscallCtx<'_>, id: i32) -> Result<TimerClock, Errno> {
 }
 
 /// The host clock id to read an absolute expiry of a wall-clock timer on.
-fn wall_clock_for_abs(id: i32) -> i32 {
+pub(super) fn wall_clock_for_abs(id: i32) -> i32 {
     match id {
         CLOCK_REALTIME_ALARM => CLOCK_REALTIME,
         CLOCK_BOOTTIME_ALARM => CLOCK_BOOTTIME,
@@ -219,7 +219,7 @@ fn posix_timer(sc: &SyscallCtx<'_>, id: u64) -> Result<Arc<IntervalTimer>, Errno
         .ok_or(Errno::EINVAL)
 }
 
-fn itimerspec_of(s: TimerSetting) -> Itimerspec {
+pub(super) fn itimerspec_of(s: TimerSetting) -> Itimerspec {
     Itimerspec {
         it_interval: duration_timespec(s.interval),
         it_value: duration_timespec(s.value),
