@@ -99,6 +99,10 @@ pub struct Kernel {
     pub timers: Arc<crate::timers::TimerService>,
     /// Tasks counted against `config.pids_limit`.
     live_tasks: Arc<AtomicUsize>,
+    /// The internal file system of memfds (`memfd_create`), made on first use.
+    pub memfd_fs: std::sync::OnceLock<Arc<veil_vfs::walk::MountNamespace>>,
+    /// The seals of the live memfds.
+    pub memfd_seals: crate::memfd::MemfdSeals,
     /// Which inotify instances watch which inodes.
     pub inotify: crate::inotify::InotifyRegistry,
     /// The sandbox's pseudo-terminals.
@@ -131,6 +135,8 @@ impl Kernel {
             live_tasks: Arc::default(),
             ptys: crate::tty::pty::PtyTable::default(),
             inotify: crate::inotify::InotifyRegistry::default(),
+            memfd_fs: std::sync::OnceLock::new(),
+            memfd_seals: crate::memfd::MemfdSeals::default(),
             console: std::sync::OnceLock::new(),
         });
         let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))

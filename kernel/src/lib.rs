@@ -25,6 +25,7 @@ pub mod inotify;
 pub mod job_control;
 pub mod kernel;
 pub mod loader;
+pub mod memfd;
 pub mod mm;
 pub mod perm;
 pub mod pidfd;

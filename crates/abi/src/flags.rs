@@ -71,6 +71,8 @@ pub mod fcntl {
     pub const F_DUPFD_CLOEXEC: u32 = 1030;
     pub const F_SETPIPE_SZ: u32 = 1031;
     pub const F_GETPIPE_SZ: u32 = 1032;
+    pub const F_ADD_SEALS: u32 = 1033;
+    pub const F_GET_SEALS: u32 = 1034;
     pub const FD_CLOEXEC: u32 = 1;
 }
 

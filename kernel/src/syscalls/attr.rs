@@ -197,14 +197,83 @@ pub(super) fn utimensat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let times: [Timespec; 2] = if times_addr == 0 {
-        [Timespec {
-            tv_sec: 0,
-            tv_nsec: UTIME_NOW,
-        }; 2]
+    let times: Option<[Timespec; 2]> = if times_addr == 0 {
+        None
     } else {
-        sc.task.mm().read_obj(times_addr)?
+        Some(sc.task.mm().read_obj(times_addr)?)
     };
+    set_times(sc, dirfd, path_addr, times, flags)
+}
+
+/// `[UTIME_NOW; 2]`: what a null `times` means.
+const NOW_TIMES: [Timespec; 2] = [Timespec {
+    tv_sec: 0,
+    tv_nsec: UTIME_NOW,
+}; 2];
+
+/// `struct timeval` pairs (`utimes`, `futimesat`) as timespecs; `EINVAL` for a
+/// microsecond count outside `0..1_000_000`.
+fn timevals_to_times(sc: &SyscallCtx<'_>, addr: u64) -> Result<Option<[Timespec; 2]>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let tv: [veil_abi::structs::Timeval; 2] = sc.task.mm().read_obj(addr)?;
+    let mut out = NOW_TIMES;
+    for (o, t) in out.iter_mut().zip(tv.iter()) {
+        if !(0..1_000_000).contains(&t.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+        *o = Timespec {
+            tv_sec: t.tv_sec,
+            tv_nsec: t.tv_usec * 1000,
+        };
+    }
+    Ok(Some(out))
+}
+
+/// `utimes(path, times)`: `struct timeval[2]`, null for now.
+pub(super) fn utimes(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let times = timevals_to_times(sc, a[1])?;
+    set_times(sc, AT_FDCWD, a[0], times, 0)
+}
+
+/// `futimesat(dirfd, path, times)`: `utimes` relative to `dirfd`.
+pub(super) fn futimesat(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let times = timevals_to_times(sc, a[2])?;
+    set_times(sc, fd_arg(a[0]), a[1], times, 0)
+}
+
+/// `utime(path, times)`: `struct utimbuf { actime, modtime }` in seconds, null for
+/// now.
+pub(super) fn utime(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let times = if a[1] == 0 {
+        None
+    } else {
+        let [atime, mtime]: [i64; 2] = sc.task.mm().read_obj(a[1])?;
+        Some([
+            Timespec {
+                tv_sec: atime,
+                tv_nsec: 0,
+            },
+            Timespec {
+                tv_sec: mtime,
+                tv_nsec: 0,
+            },
+        ])
+    };
+    set_times(sc, AT_FDCWD, a[0], times, 0)
+}
+
+/// Sets the access and modification times of the file `path_addr` names from `dirfd`
+/// (`dirfd` itself for a null path), as `utimensat`: `None` is both "now".
+fn set_times(
+    sc: &SyscallCtx<'_>,
+    dirfd: i32,
+    path_addr: u64,
+    times: Option<[Timespec; 2]>,
+    flags: u32,
+) -> SysResult {
+    let times = times.unwrap_or(NOW_TIMES);
     for t in &times {
         if t.tv_nsec != UTIME_NOW
             && t.tv_nsec != UTIME_OMIT
@@ -298,6 +367,11 @@ pub(super) fn ftruncate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if inode.kind() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
+    if let Some(memfd) = crate::memfd::as_memfd(&*file.ops) {
+        if (a[1] as i64) >= 0 {
+            memfd.check_resize(a[1])?;
+        }
+    }
     truncate_inode(&inode, a[1] as i64)
 }
 
@@ -334,6 +408,15 @@ pub(super) fn fallocate(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         FileType::Directory => return Err(Errno::EISDIR),
         FileType::Regular => {}
         _ => return Err(Errno::ENODEV),
+    }
+    if let Some(memfd) = crate::memfd::as_memfd(&*file.ops) {
+        if mode & KEEP_SIZE == 0 {
+            let end = (offset + len) as u64;
+            memfd.check_resize(end.max(file.ops.stat()?.st_size.max(0) as u64))?;
+        }
+        if mode & PUNCH_HOLE != 0 && memfd.seals() & crate::memfd::F_SEAL_WRITE != 0 {
+            return Err(Errno::EPERM);
+        }
     }
     prepare_write(&inode)?;
     inode

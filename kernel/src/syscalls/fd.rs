@@ -113,6 +113,16 @@ pub(super) fn fcntl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             Ok(0)
         }
         F_GETPIPE_SZ => file.ops.pipe_capacity().map(|n| n as u64),
+        F_ADD_SEALS => {
+            let memfd = crate::memfd::as_memfd(&*file.ops).ok_or(Errno::EINVAL)?;
+            if !file.writable() {
+                return Err(Errno::EPERM);
+            }
+            memfd.add_seals(a[2] as u32).map(|()| 0)
+        }
+        F_GET_SEALS => crate::memfd::as_memfd(&*file.ops)
+            .map(|m| u64::from(m.seals()))
+            .ok_or(Errno::EINVAL),
         F_SETPIPE_SZ => file
             .ops
             .set_pipe_capacity((a[2] as u32) as usize)

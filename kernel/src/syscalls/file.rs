@@ -35,9 +35,12 @@ fn open_inode(inode: &InodeRef, path_only: bool, flags: u32) -> Result<Arc<dyn F
         return Ok(InodeFile::new(inode.clone()));
     }
     match inode.kind() {
-        FileType::Regular | FileType::Directory | FileType::Symlink => {
-            Ok(InodeFile::new(inode.clone()))
+        FileType::Regular => {
+            // A memfd opened again (through /proc/self/fd) keeps its seals.
+            let memfd = crate::task::current().and_then(|t| crate::memfd::reopen(&t.kernel, inode));
+            Ok(memfd.unwrap_or_else(|| InodeFile::new(inode.clone())))
         }
+        FileType::Directory | FileType::Symlink => Ok(InodeFile::new(inode.clone())),
         FileType::CharDevice => {
             let attr = inode.attr()?;
             crate::devices::open(attr.rdev, attr.to_stat(), flags)

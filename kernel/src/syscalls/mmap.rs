@@ -86,6 +86,11 @@ fn map(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if !file.readable() {
         return Err(Errno::EACCES);
     }
+    if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 {
+        if let Some(memfd) = crate::memfd::as_memfd(&*file.ops) {
+            memfd.check_shared_writable_map()?;
+        }
+    }
     if flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0 && !file.writable() {
         return Err(Errno::EACCES);
     }

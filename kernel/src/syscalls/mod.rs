@@ -11,6 +11,7 @@ mod fd;
 mod file;
 mod identity;
 mod inotify;
+mod memfd;
 mod misc;
 mod mlock;
 mod mmap;

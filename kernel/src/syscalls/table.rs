@@ -5,7 +5,7 @@
 use veil_abi::sysno::*;
 
 use super::{
-    attr, creds, epoll, fd, file, identity, inotify, misc, mlock, mmap, namei, pidfd, poll,
+    attr, creds, epoll, fd, file, identity, inotify, memfd, misc, mlock, mmap, namei, pidfd, poll,
     process, process_vm, read_write, rusage, sched, signal, signalfd, sigqueue, socket,
     socket_names, sync, thread, time, timer, timerfd, transfer, wait, xattr, SysResult, SyscallCtx,
 };
@@ -67,6 +67,8 @@ syscall_table! {
     SYS_READV => read_write::readv, Full;
     SYS_WRITEV => read_write::writev, Full;
     SYS_PREADV => read_write::preadv, Full;
+    SYS_PREADV2 => read_write::preadv2, Partial("RWF_HIPRI/DSYNC/SYNC change nothing (no device); RWF_NOWAIT is EAGAIN where the call would wait");
+    SYS_PWRITEV2 => read_write::pwritev2, Partial("RWF_HIPRI/DSYNC/SYNC change nothing (no device); RWF_NOWAIT is EAGAIN where the call would wait; RWF_APPEND appends");
     SYS_PWRITEV => read_write::pwritev, Full;
     SYS_LSEEK => read_write::lseek, Full;
     SYS_OPEN => file::open, Partial(OPEN_NOTE);
@@ -168,6 +170,10 @@ syscall_table! {
     SYS_SCHED_GET_PRIORITY_MAX => sched::sched_get_priority_max, Full;
     SYS_SCHED_GET_PRIORITY_MIN => sched::sched_get_priority_min, Full;
     SYS_SCHED_RR_GET_INTERVAL => sched::sched_rr_get_interval, Partial("SCHED_RR's 100 ms slice, and the same for the fair policies; 0 for SCHED_FIFO");
+    SYS_IOPRIO_GET => sched::ioprio_get, Partial("recorded and inherited per thread; the sandbox's I/O is the sentry's, so it changes nothing");
+    SYS_IOPRIO_SET => sched::ioprio_set, Partial("recorded and inherited per thread; the sandbox's I/O is the sentry's, so it changes nothing");
+    SYS_GETCPU => sched::getcpu, Full;
+    SYS_MEMBARRIER => sched::membarrier, Partial("every barrier is the host's MEMBARRIER_CMD_GLOBAL (slow, but a superset of each command); SYNC_CORE and RSEQ commands are not offered (EINVAL)");
     SYS_PERSONALITY => sched::personality, Partial("the value is recorded, reported and inherited; only the Linux execution domain exists, and flags such as ADDR_NO_RANDOMIZE change nothing (the sentry's layout is not randomised anyway)");
     SYS_CONNECT => socket_names::connect, Partial(NAMED_SOCKET_NOTE);
     SYS_ACCEPT => socket_names::accept, Partial(NAMED_SOCKET_NOTE);
@@ -207,6 +213,7 @@ syscall_table! {
     SYS_SCHED_GETAFFINITY => misc::sched_getaffinity, Full;
     SYS_SCHED_SETAFFINITY => misc::sched_setaffinity, Partial("validated and accepted; the sentry places threads itself");
     SYS_SCHED_YIELD => misc::sched_yield, Full;
+    SYS_SYSLOG => misc::syslog, Partial("the kernel log is always empty (reads return 0 bytes, SIZE_BUFFER is 16 KiB)");
     SYS_SYSINFO => misc::sysinfo, Partial("memory figures are the host's; load averages are zero");
     SYS_STATFS => file::statfs, Partial(STATFS_NOTE);
     SYS_FSTATFS => file::fstatfs, Partial(STATFS_NOTE);
@@ -246,12 +253,17 @@ syscall_table! {
     SYS_LCHOWN => attr::lchown, Full;
     SYS_FCHOWNAT => attr::fchownat, Full;
     SYS_UTIMENSAT => attr::utimensat, Full;
+    SYS_UTIMES => attr::utimes, Full;
+    SYS_FUTIMESAT => attr::futimesat, Full;
+    SYS_UTIME => attr::utime, Full;
     SYS_TRUNCATE => attr::truncate, Full;
     SYS_FTRUNCATE => attr::ftruncate, Full;
     SYS_FALLOCATE => attr::fallocate, Partial("modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP");
     SYS_SYNC => sync::sync, Full;
     SYS_SYNCFS => sync::syncfs, Full;
     SYS_FSYNC => sync::fsync, Full;
+    SYS_READAHEAD => sync::readahead, Full;
+    SYS_SYNC_FILE_RANGE => sync::sync_file_range, Full;
     SYS_FDATASYNC => sync::fsync, Full;
     SYS_FLOCK => sync::flock, Partial("a blocked lock polls every 2 ms instead of being woken");
     SYS_SENDFILE => transfer::sendfile, Full;
@@ -286,6 +298,7 @@ syscall_table! {
     SYS_SPLICE => transfer::splice, Partial("copies through the sentry (no page moving); SPLICE_F_MOVE/MORE/GIFT are accepted hints");
     SYS_TEE => transfer::tee, Full;
     SYS_SIGNALFD => signalfd::signalfd, Full;
+    SYS_MEMFD_CREATE => memfd::memfd_create, Partial("anonymous tmpfs files with seals (SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC) checked by write, ftruncate, fallocate and shared writable mmap; F_SEAL_WRITE does not wait for or refuse existing writable mappings (no EBUSY), mprotect does not check seals,; MFD_HUGETLB is EINVAL");
     SYS_TIMERFD_CREATE => timerfd::timerfd_create, Full;
     SYS_TIMERFD_SETTIME => timerfd::timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET is accepted and never cancels: the sandbox's realtime clock cannot be set");
     SYS_TIMERFD_GETTIME => timerfd::timerfd_gettime, Full;
