@@ -46,6 +46,31 @@ pub struct SchedSettings {
     pub reset_on_fork: bool,
     /// `personality(2)` value.
     pub personality: u32,
+    /// I/O priority (`ioprio_set`): class in bits 13-15, data below; 0 is "none",
+    /// which follows the CPU nice value.
+    pub ioprio: u16,
+    /// CPU affinity (`sched_setaffinity`) as a bit mask of the first 64 CPUs; 0 is
+    /// every CPU the sandbox offers. Reported, inherited and kept; the host places
+    /// the stub threads itself.
+    pub affinity: u64,
+}
+
+impl SchedSettings {
+    /// The affinity mask: the one set, else every CPU the sandbox offers.
+    pub fn affinity_mask(&self) -> u64 {
+        if self.affinity != 0 {
+            return self.affinity;
+        }
+        all_cpus_mask()
+    }
+}
+
+/// Every CPU the sandbox offers, as a mask of the first 64.
+pub fn all_cpus_mask() -> u64 {
+    match sandbox_cpus() {
+        n if n >= 64 => u64::MAX,
+        n => (1u64 << n) - 1,
+    }
 }
 
 impl SchedSettings {
@@ -65,6 +90,8 @@ impl SchedSettings {
             priority: 0,
             reset_on_fork: false,
             personality: self.personality,
+            ioprio: self.ioprio,
+            affinity: self.affinity,
         }
     }
 }
@@ -90,12 +117,16 @@ mod tests {
             priority: 10,
             reset_on_fork: true,
             personality: 0x0040000,
+            ioprio: 0x4003,
+            affinity: 0b10,
         };
         let c = s.for_child();
         assert_eq!(
             (c.nice, c.policy, c.priority, c.reset_on_fork),
             (0, SCHED_OTHER, 0, false)
         );
+        // Neither the I/O priority nor the affinity is reset.
+        assert_eq!((c.ioprio, c.affinity), (0x4003, 0b10));
         assert_eq!(c.personality, 0x0040000);
         let plain = SchedSettings {
             nice: 3,

@@ -65,6 +65,8 @@ pub struct ThreadGroup {
     /// The thread of the parent that created this process: its exit sends the
     /// parent-death signal, as Linux's "parent" is that thread (0 once it is gone).
     pub creator_tid: std::sync::atomic::AtomicI32,
+    /// `membarrier` registrations (`MEMBARRIER_CMD_REGISTER_*` bits).
+    pub membarrier_registered: std::sync::atomic::AtomicU64,
     /// `PR_SET_DUMPABLE`.
     pub dumpable: std::sync::atomic::AtomicBool,
     /// `PR_SET_NO_NEW_PRIVS` (never cleared).
@@ -133,6 +135,11 @@ impl ThreadGroup {
             exit_signal,
             pdeath_signal: std::sync::atomic::AtomicU32::new(0),
             creator_tid: std::sync::atomic::AtomicI32::new(0),
+            // Registrations are inherited by fork, as Linux's.
+            membarrier_registered: std::sync::atomic::AtomicU64::new(parent.map_or(0, |p| {
+                p.membarrier_registered
+                    .load(std::sync::atomic::Ordering::SeqCst)
+            })),
             // PR_SET_DUMPABLE is inherited by fork (reset by execve).
             dumpable: std::sync::atomic::AtomicBool::new(
                 parent.is_none_or(|p| p.dumpable.load(std::sync::atomic::Ordering::SeqCst)),

@@ -19,9 +19,11 @@
 //! KVM implementations fit without changes to the kernel. `unsafe` code is allowed in
 //! this crate only where ptrace or raw memory demands it.
 
+mod barrier;
 pub mod ptrace;
 mod registers;
 
+pub use barrier::host_memory_barrier;
 use std::any::Any;
 use std::sync::Arc;
 

@@ -397,3 +397,55 @@ TEST(utimensat, bad_flag_path_or_pointer_fails) {
     CHECK_ERR(utimensat(AT_FDCWD, "f", BAD_PTR, 0), EFAULT);
     CHECK_ERR(utimensat(AT_FDCWD, BAD_PTR, NULL, 0), EFAULT);
 }
+
+/* ---- utimes, futimesat, utime ---- */
+#include <sys/time.h>
+#include <utime.h>
+
+TEST(utimes, sets_both_times_in_microseconds) {
+    CHECK_OK(close(CHECK_OK(open("f", O_CREAT | O_RDWR, 0600))));
+    struct timeval tv[2] = {{1000, 5}, {2000, 999999}};
+    CHECK_OK(utimes("f", tv));
+    struct stat st = lstat_of("f");
+    CHECK_EQ(st.st_atim.tv_sec, 1000);
+    CHECK_EQ(st.st_atim.tv_nsec, 5000);
+    CHECK_EQ(st.st_mtim.tv_sec, 2000);
+    CHECK_EQ(st.st_mtim.tv_nsec, 999999000);
+}
+
+TEST(utimes, null_is_now_and_bad_microseconds_einval) {
+    CHECK_OK(close(CHECK_OK(open("f", O_CREAT | O_RDWR, 0600))));
+    struct timeval old[2] = {{1, 0}, {1, 0}};
+    CHECK_OK(utimes("f", old));
+    CHECK_OK(utimes("f", NULL));
+    struct stat st = lstat_of("f");
+    CHECK(st.st_mtim.tv_sec > 1000000);
+    struct timeval bad[2] = {{1, 1000000}, {1, 0}};
+    CHECK_ERR(utimes("f", bad), EINVAL);
+    struct timeval neg[2] = {{1, -1}, {1, 0}};
+    CHECK_ERR(utimes("f", neg), EINVAL);
+    CHECK_ERR(utimes("missing", NULL), ENOENT);
+    CHECK_ERR(syscall(SYS_utimes, "f", BAD_PTR), EFAULT);
+}
+
+TEST(futimesat, is_relative_to_the_directory) {
+    CHECK_OK(mkdir("d", 0700));
+    CHECK_OK(close(CHECK_OK(open("d/f", O_CREAT | O_RDWR, 0600))));
+    int d = CHECK_OK(open("d", O_RDONLY | O_DIRECTORY));
+    struct timeval tv[2] = {{300, 0}, {400, 0}};
+    CHECK_OK(syscall(SYS_futimesat, d, "f", tv));
+    CHECK_EQ(lstat_of("d/f").st_mtim.tv_sec, 400);
+    CHECK_ERR(syscall(SYS_futimesat, d, "nope", tv), ENOENT);
+}
+
+TEST(utime, sets_seconds_from_a_utimbuf) {
+    CHECK_OK(close(CHECK_OK(open("f", O_CREAT | O_RDWR, 0600))));
+    struct utimbuf ub = {.actime = 111, .modtime = 222};
+    CHECK_OK(utime("f", &ub));
+    struct stat st = lstat_of("f");
+    CHECK_EQ(st.st_atim.tv_sec, 111);
+    CHECK_EQ(st.st_mtim.tv_sec, 222);
+    CHECK_EQ(st.st_mtim.tv_nsec, 0);
+    CHECK_OK(utime("f", NULL));
+    CHECK(lstat_of("f").st_mtim.tv_sec > 1000000);
+}

@@ -753,3 +753,82 @@ TEST(truncate, errors_of_the_path) {
     CHECK_ERR(truncate("f", -1), EINVAL);
     CHECK_ERR(truncate(BAD_PTR, 0), EFAULT);
 }
+
+/* ---- preadv2, pwritev2 ---- */
+#include <sys/uio.h>
+
+TEST(preadv2, offset_minus_one_uses_and_moves_the_position) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_EQ(write(fd, "abcdef", 6), 6);
+    CHECK_OK(lseek(fd, 2, SEEK_SET));
+    char buf[3];
+    struct iovec iov = {buf, 3};
+    CHECK_EQ(preadv2(fd, &iov, 1, -1, 0), 3);
+    CHECK_MEM(buf, "cde", 3);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 5);
+    CHECK_EQ(preadv2(fd, &iov, 1, 0, RWF_HIPRI), 3);
+    CHECK_MEM(buf, "abc", 3);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 5);
+}
+
+TEST(pwritev2, writes_at_an_offset_or_the_position) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    struct iovec iov = {"xy", 2};
+    CHECK_EQ(pwritev2(fd, &iov, 1, 4, RWF_DSYNC), 2);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 0);
+    CHECK_EQ(pwritev2(fd, &iov, 1, -1, RWF_SYNC), 2);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 2);
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK_EQ(st.st_size, 6);
+}
+
+TEST(pwritev2, rwf_append_appends_whatever_the_offset) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_EQ(write(fd, "12345", 5), 5);
+    struct iovec iov = {"ab", 2};
+    CHECK_EQ(pwritev2(fd, &iov, 1, 0, RWF_APPEND), 2);
+    char buf[8];
+    CHECK_EQ(pread(fd, buf, 8, 0), 7);
+    CHECK_MEM(buf, "12345ab", 7);
+}
+
+TEST(preadv2, errors) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    char buf[4];
+    struct iovec iov = {buf, 4};
+    CHECK_ERR(preadv2(fd, &iov, 1, 0, 0x10000), EOPNOTSUPP);
+    CHECK_ERR(preadv2(fd, &iov, 1, -2, 0), EINVAL);
+    CHECK_ERR(preadv2(999, &iov, 1, 0, 0), EBADF);
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_ERR(preadv2(p[0], &iov, 1, -1, RWF_NOWAIT), EAGAIN);
+    CHECK_EQ(write(p[1], "z", 1), 1);
+    CHECK_EQ(preadv2(p[0], &iov, 1, -1, RWF_NOWAIT), 1);
+}
+
+/* ---- readahead, sync_file_range ---- */
+
+TEST(readahead, succeeds_on_a_regular_file_and_checks_the_rest) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_EQ(write(fd, "data", 4), 4);
+    CHECK_OK(readahead(fd, 0, 4096));
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_ERR(readahead(p[0], 0, 10), EINVAL);
+    CHECK_ERR(readahead(999, 0, 10), EBADF);
+    int wo = CHECK_OK(open("f", O_WRONLY));
+    CHECK_ERR(readahead(wo, 0, 10), EBADF);
+}
+
+TEST(sync_file_range, checks_flags_range_and_file) {
+    int fd = CHECK_OK(open("f", O_CREAT | O_RDWR, 0600));
+    CHECK_OK(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER));
+    CHECK_ERR(sync_file_range(fd, 0, 0, 0x100), EINVAL);
+    CHECK_ERR(sync_file_range(fd, -1, 0, 0), EINVAL);
+    CHECK_ERR(sync_file_range(fd, 0, -5, 0), EINVAL);
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_ERR(sync_file_range(p[1], 0, 0, 0), ESPIPE);
+    CHECK_ERR(sync_file_range(999, 0, 0, 0), EBADF);
+}

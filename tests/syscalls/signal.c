@@ -915,8 +915,9 @@ static volatile pid_t handler_tid;
 
 static void on_sig_tid(int sig) {
     (void)sig;
-    hits++;
+    /* The tid first: the waiting thread reads it as soon as it sees the hit. */
     handler_tid = syscall(SYS_gettid);
+    hits++;
 }
 
 static volatile int thread_ready, thread_stop;

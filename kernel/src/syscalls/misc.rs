@@ -140,7 +140,23 @@ fn ncpus() -> usize {
     crate::sched::sandbox_cpus()
 }
 
-/// `sched_getaffinity(pid, len, mask)`: every CPU the sandbox may use.
+/// The task `pid` names for the affinity calls (0: the caller); `ESRCH` if none.
+fn affinity_target(
+    sc: &SyscallCtx<'_>,
+    pid: i32,
+) -> Result<std::sync::Arc<crate::task::Task>, Errno> {
+    if pid == 0 {
+        return Ok(sc.task.clone());
+    }
+    if pid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    sc.task.kernel.find_task(pid).ok_or(Errno::ESRCH)
+}
+
+/// `sched_getaffinity(pid, len, mask)`: the task's mask (every CPU unless it set
+/// one); `len` must hold the sandbox's CPUs and be a multiple of 8 (`EINVAL`).
+/// Returns the bytes written.
 pub(super) fn sched_getaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (pid, len) = (a[0] as i32, a[1]);
     let n = ncpus();
@@ -148,31 +164,40 @@ pub(super) fn sched_getaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResu
     if (len as usize) < mask_bytes || len % 8 != 0 {
         return Err(Errno::EINVAL);
     }
-    if pid != 0 && sc.task.tg.task(pid).is_none() {
-        return Err(Errno::ESRCH);
-    }
+    let target = affinity_target(sc, pid)?;
+    let bits = target.sched.lock().affinity_mask();
     let mut mask = vec![0u8; mask_bytes];
-    for cpu in 0..n {
-        mask[cpu / 8] |= 1 << (cpu % 8);
+    for cpu in 0..n.min(64) {
+        if bits & (1 << cpu) != 0 {
+            mask[cpu / 8] |= 1 << (cpu % 8);
+        }
     }
     sc.task.mm().copy_out(a[2], &mask)?;
     Ok(mask_bytes as u64)
 }
 
-/// `sched_setaffinity(pid, len, mask)`: accepted if the mask names a CPU we have.
+/// `sched_setaffinity(pid, len, mask)`: keeps the CPUs of `mask` the sandbox offers
+/// (`EINVAL` if none); the host still places the stub threads itself.
 pub(super) fn sched_setaffinity(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (pid, len) = (a[0] as i32, (a[1] as usize).min(1024));
-    if pid != 0 && sc.task.tg.task(pid).is_none() {
-        return Err(Errno::ESRCH);
-    }
+    let target = affinity_target(sc, pid)?;
     let mut mask = vec![0u8; len];
     sc.task.mm().copy_in(a[2], &mut mask)?;
-    let any = (0..ncpus()).any(|cpu| mask.get(cpu / 8).is_some_and(|b| b & (1 << (cpu % 8)) != 0));
-    if any {
-        Ok(0)
-    } else {
-        Err(Errno::EINVAL)
+    let mut bits = 0u64;
+    for cpu in 0..ncpus().min(64) {
+        if mask.get(cpu / 8).is_some_and(|b| b & (1 << (cpu % 8)) != 0) {
+            bits |= 1 << cpu;
+        }
     }
+    if bits == 0 {
+        return Err(Errno::EINVAL);
+    }
+    target.sched.lock().affinity = if bits == crate::sched::all_cpus_mask() {
+        0
+    } else {
+        bits
+    };
+    Ok(0)
 }
 
 /// `sched_yield()`.
@@ -273,6 +298,64 @@ pub(super) fn prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             }
             Ok(u64::from(tg.no_new_privs.load(Ordering::SeqCst)))
         }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// `syslog(type, buf, len)` (glibc's `klogctl`): the sandbox's kernel log exists and
+/// stays empty. Reading all or clearing returns 0 bytes, the sizes are those of an
+/// empty 16 KiB buffer, a blocking read (`SYSLOG_ACTION_READ`) waits for a signal,
+/// console settings need `CAP_SYSLOG` (or `CAP_SYS_ADMIN`); unknown types and bad
+/// lengths are `EINVAL`.
+pub(super) fn syslog(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const LOG_BUF_LEN: u64 = 16 * 1024;
+    const CAP_SYSLOG: u32 = 34;
+    let (kind, buf, len) = (a[0] as i32, a[1], a[2] as i32);
+    let creds = sc.task.creds();
+    let privileged = creds.has(CAP_SYSLOG) || creds.has(crate::creds::CAP_SYS_ADMIN);
+    match kind {
+        // CLOSE, OPEN
+        0 | 1 => Ok(0),
+        // READ, READ_ALL, READ_CLEAR
+        2..=4 => {
+            if buf == 0 || len < 0 {
+                return Err(Errno::EINVAL);
+            }
+            if kind != 3 && !privileged {
+                return Err(Errno::EPERM);
+            }
+            if len == 0 {
+                return Ok(0);
+            }
+            if kind == 2 {
+                // Nothing will ever be logged: wait for a signal, as an empty log's
+                // reader does.
+                sc.task.block_until_interrupted();
+                return Err(crate::signal::ERESTARTSYS);
+            }
+            Ok(0)
+        }
+        // CLEAR, CONSOLE_OFF, CONSOLE_ON
+        5..=7 => {
+            if !privileged {
+                return Err(Errno::EPERM);
+            }
+            Ok(0)
+        }
+        // CONSOLE_LEVEL
+        8 => {
+            if !privileged {
+                return Err(Errno::EPERM);
+            }
+            if !(1..=8).contains(&len) {
+                return Err(Errno::EINVAL);
+            }
+            Ok(0)
+        }
+        // SIZE_UNREAD
+        9 => Ok(0),
+        // SIZE_BUFFER
+        10 => Ok(LOG_BUF_LEN),
         _ => Err(Errno::EINVAL),
     }
 }

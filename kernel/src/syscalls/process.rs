@@ -283,6 +283,8 @@ fn do_execve(
         task.creds().after_exec_of(setuid, setgid),
     ));
     task.tg.did_exec.store(true, Ordering::SeqCst);
+    // A new address space: membarrier registrations start over (Linux's membarrier_exec_mmap).
+    task.tg.membarrier_registered.store(0, Ordering::SeqCst);
     // execve of an ordinary program makes the process dumpable again.
     task.tg.dumpable.store(true, Ordering::SeqCst);
     {

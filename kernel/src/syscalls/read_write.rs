@@ -275,3 +275,62 @@ pub(super) fn lseek(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     file.ops.seek(offset, whence)
 }
+
+/// `RWF_*` flags of `preadv2`/`pwritev2`.
+const RWF_HIPRI: u64 = 0x1;
+const RWF_DSYNC: u64 = 0x2;
+const RWF_SYNC: u64 = 0x4;
+const RWF_NOWAIT: u64 = 0x8;
+const RWF_APPEND: u64 = 0x10;
+const RWF_NOAPPEND: u64 = 0x20;
+
+/// `preadv2` and `pwritev2`: an offset of -1 uses (and moves) the file position;
+/// `RWF_HIPRI`, `RWF_DSYNC` and `RWF_SYNC` change nothing (no device to poll, nothing
+/// to flush); `RWF_NOWAIT` fails with `EAGAIN` where the call would wait (an empty
+/// pipe, a full one); `RWF_APPEND` appends whatever the offset; unknown flags are
+/// `EOPNOTSUPP`.
+fn vectored2(sc: &SyscallCtx<'_>, a: [u64; 6], write: bool) -> SysResult {
+    let flags = a[5];
+    let known = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
+    if flags & !known != 0 || (!write && flags & (RWF_APPEND | RWF_NOAPPEND) != 0) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let fd = fd_arg(a[0]);
+    let file = sc.task.files.get(fd)?;
+    let mut offset = match a[3] as i64 {
+        -1 => None,
+        o if o < 0 => return Err(Errno::EINVAL),
+        o => Some(o as u64),
+    };
+    if flags & RWF_NOWAIT != 0 && !is_regular(&file) {
+        use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT};
+        let ready = file.ops.readiness(None);
+        let want = if write {
+            POLLOUT | POLLERR
+        } else {
+            POLLIN | POLLHUP
+        };
+        if ready & want == 0 {
+            return Err(Errno::EAGAIN);
+        }
+    }
+    if write && flags & RWF_APPEND != 0 && is_regular(&file) {
+        let end = file.ops.stat()?.st_size.max(0) as u64;
+        if offset.is_none() {
+            // Appending at the position moves it to the end first.
+            file.ops.seek(end as i64, SEEK_SET)?;
+        }
+        offset = offset.map(|_| end);
+    }
+    vectored(sc, fd, a[1], a[2], offset, write)
+}
+
+/// `preadv2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
+pub(super) fn preadv2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    vectored2(sc, a, false)
+}
+
+/// `pwritev2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
+pub(super) fn pwritev2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    vectored2(sc, a, true)
+}

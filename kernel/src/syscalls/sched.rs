@@ -235,3 +235,134 @@ pub(super) fn personality(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     Ok(u64::from(old))
 }
+
+/// `IOPRIO_CLASS_NONE`, `_RT`, `_BE`, `_IDLE`.
+const IOPRIO_CLASS_NONE: u64 = 0;
+const IOPRIO_CLASS_RT: u64 = 1;
+const IOPRIO_CLASS_BE: u64 = 2;
+const IOPRIO_CLASS_IDLE: u64 = 3;
+
+/// The targets of `ioprio_get`/`ioprio_set`: `IOPRIO_WHO_PROCESS` (1), `_PGRP` (2)
+/// and `_USER` (3) name what `PRIO_PROCESS`, `PRIO_PGRP` and `PRIO_USER` name.
+fn ioprio_targets(sc: &SyscallCtx<'_>, which: u64, who: i32) -> Result<Vec<Arc<Task>>, Errno> {
+    if !(1..=3).contains(&which) {
+        return Err(Errno::EINVAL);
+    }
+    let targets = priority_targets(sc, which - 1, who)?;
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(targets)
+}
+
+/// `ioprio_get(which, who)`: the I/O priority of the target (of the first, for a
+/// group). The sandbox's I/O is the sentry's, so priorities are recorded and
+/// inherited, and change nothing.
+pub(super) fn ioprio_get(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let targets = ioprio_targets(sc, a[0], a[1] as i32)?;
+    let ioprio = targets[0].sched.lock().ioprio;
+    Ok(u64::from(ioprio))
+}
+
+/// `ioprio_set(which, who, ioprio)`: `EINVAL` for an unknown class, or a level with
+/// `NONE` (the level is the low 3 bits of the data, the rest hints, as Linux 6.x); `EPERM` for `RT` without `CAP_SYS_ADMIN`
+/// or `CAP_SYS_NICE`, or for another user's process without `CAP_SYS_NICE`.
+pub(super) fn ioprio_set(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let ioprio = a[2] & 0xffff;
+    let (class, data) = (ioprio >> 13, ioprio & 0x1fff);
+    let creds = sc.task.creds();
+    match class {
+        IOPRIO_CLASS_RT => {
+            if !creds.has(crate::creds::CAP_SYS_ADMIN) && !creds.has(CAP_SYS_NICE) {
+                return Err(Errno::EPERM);
+            }
+        }
+        IOPRIO_CLASS_BE | IOPRIO_CLASS_IDLE => {}
+        // The level is the low 3 bits; the rest are hints (Linux 6.x).
+        IOPRIO_CLASS_NONE if data & 7 != 0 => return Err(Errno::EINVAL),
+        IOPRIO_CLASS_NONE => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    let targets = ioprio_targets(sc, a[0], a[1] as i32)?;
+    for t in &targets {
+        let theirs = t.creds();
+        if theirs.uid.real != creds.uid.effective
+            && theirs.uid.real != creds.uid.real
+            && !creds.has(CAP_SYS_NICE)
+        {
+            return Err(Errno::EPERM);
+        }
+    }
+    for t in targets {
+        t.sched.lock().ioprio = ioprio as u16;
+    }
+    Ok(0)
+}
+
+/// `getcpu(cpu, node, tcache)`: the CPU the calling thread runs on (its sentry
+/// thread and stub are pinned to one), node 0; either pointer may be null.
+pub(super) fn getcpu(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let host = nix::sched::sched_getcpu().unwrap_or(0) as u32;
+    // The host CPU if the task's affinity allows it, else the first one it does.
+    let allowed = sc.task.sched.lock().affinity_mask();
+    let cpu = if host < 64 && allowed & (1 << host) != 0 {
+        host
+    } else {
+        allowed.trailing_zeros()
+    };
+    if a[0] != 0 {
+        sc.task.mm().write_obj(a[0], &cpu)?;
+    }
+    if a[1] != 0 {
+        sc.task.mm().write_obj(a[1], &0u32)?;
+    }
+    Ok(0)
+}
+
+/// `membarrier` commands.
+const MEMBARRIER_CMD_QUERY: u64 = 0;
+const MEMBARRIER_CMD_GLOBAL: u64 = 1 << 0;
+const MEMBARRIER_CMD_GLOBAL_EXPEDITED: u64 = 1 << 1;
+const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: u64 = 1 << 2;
+const MEMBARRIER_CMD_PRIVATE_EXPEDITED: u64 = 1 << 3;
+const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: u64 = 1 << 4;
+const MEMBARRIER_CMD_GET_REGISTRATIONS: u64 = 1 << 9;
+/// What `MEMBARRIER_CMD_QUERY` reports (no `SYNC_CORE`, no `RSEQ`: rseq is not
+/// offered).
+const MEMBARRIER_SUPPORTED: u64 = MEMBARRIER_CMD_GLOBAL
+    | MEMBARRIER_CMD_GLOBAL_EXPEDITED
+    | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED
+    | MEMBARRIER_CMD_PRIVATE_EXPEDITED
+    | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED
+    | MEMBARRIER_CMD_GET_REGISTRATIONS;
+
+/// `membarrier(cmd, flags, cpu_id)`: every barrier is the host's global one
+/// (`MEMBARRIER_CMD_GLOBAL`, which every thread of the machine passes, guest stubs
+/// included), which is at least what each command promises. `PRIVATE_EXPEDITED`
+/// needs the process to have registered (`EPERM`); flags other than 0 and unknown
+/// commands are `EINVAL`.
+pub(super) fn membarrier(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (cmd, flags) = (a[0], a[1]);
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let registered = &sc.task.tg.membarrier_registered;
+    match cmd {
+        MEMBARRIER_CMD_QUERY => Ok(MEMBARRIER_SUPPORTED),
+        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED => {
+            registered.fetch_or(cmd, Ordering::SeqCst);
+            Ok(0)
+        }
+        MEMBARRIER_CMD_GET_REGISTRATIONS => Ok(registered.load(Ordering::SeqCst)),
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED => {
+            if registered.load(Ordering::SeqCst) & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED == 0 {
+                return Err(Errno::EPERM);
+            }
+            veil_platform::host_memory_barrier().map(|()| 0)
+        }
+        MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED => {
+            veil_platform::host_memory_barrier().map(|()| 0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

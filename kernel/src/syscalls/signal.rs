@@ -187,7 +187,11 @@ pub(super) fn kill(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let targets: Vec<_> = match pid {
         // A zombie still exists until it is reaped: signalling it succeeds (and does
         // nothing).
-        p if p > 0 => all.iter().filter(|tg| tg.tgid == p).collect(),
+        // (A reaped one may linger in the table while its last references go.)
+        p if p > 0 => all
+            .iter()
+            .filter(|tg| tg.tgid == p && !tg.reaped.load(Ordering::SeqCst))
+            .collect(),
         0 => {
             let pg = me.pgid.load(Ordering::SeqCst);
             all.iter()

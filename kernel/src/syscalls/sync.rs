@@ -80,3 +80,40 @@ pub(super) fn flock(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         }
     }
 }
+
+/// `readahead(fd, offset, count)`: the data is in memory or in the host's page cache
+/// already, so only the arguments are checked: `EBADF` unless open for reading,
+/// `EINVAL` for anything but a regular file.
+pub(super) fn readahead(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    let regular = file.ops.stat().is_ok_and(|st| {
+        st.st_mode & veil_abi::flags::mode::S_IFMT == veil_abi::flags::mode::S_IFREG
+    });
+    if !regular || (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// `sync_file_range(fd, offset, nbytes, flags)`: nothing to write back (the sandbox's
+/// files are in memory); `EINVAL` for unknown flags or a negative or overflowing
+/// range, `ESPIPE` for a pipe or socket, `EBADF` for a bad descriptor.
+pub(super) fn sync_file_range(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    const ALL: u64 = 0x7; // WAIT_BEFORE | WRITE | WAIT_AFTER
+    let (offset, nbytes, flags) = (a[1] as i64, a[2] as i64, a[3]);
+    if flags & !ALL != 0 || offset < 0 || nbytes < 0 || offset.checked_add(nbytes).is_none() {
+        return Err(Errno::EINVAL);
+    }
+    let file = sc.task.files.get(fd_arg(a[0]))?;
+    if file.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let kind = file.ops.stat()?.st_mode & veil_abi::flags::mode::S_IFMT;
+    if kind == veil_abi::flags::mode::S_IFIFO || kind == 0o140000 {
+        return Err(Errno::ESPIPE);
+    }
+    Ok(0)
+}
