@@ -1,6 +1,8 @@
 /* Descriptor table calls: dup, dup2, dup3, close, close_range, fcntl(F_DUPFD...). */
 #include "harness.h"
 
+#include <sys/ioctl.h>
+
 #include <sys/resource.h>
 
 TEST(dup, returns_the_lowest_free_fd) {
@@ -128,4 +130,29 @@ TEST(fcntl, setfl_changes_only_the_status_flags) {
 TEST(fcntl, bad_command_is_einval) {
     CHECK_ERR(fcntl(0, 12345), EINVAL);
     CHECK_ERR(fcntl(-1, F_GETFD), EBADF);
+}
+
+TEST(ioctl, fionbio_sets_and_clears_o_nonblock) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    int on = 1;
+    CHECK_OK(ioctl(p[0], FIONBIO, &on));
+    CHECK(fcntl(p[0], F_GETFL) & O_NONBLOCK);
+    char c;
+    CHECK_ERR(read(p[0], &c, 1), EAGAIN);
+    int off = 0;
+    CHECK_OK(ioctl(p[0], FIONBIO, &off));
+    CHECK_EQ(fcntl(p[0], F_GETFL) & O_NONBLOCK, 0);
+    CHECK_ERR(ioctl(p[0], FIONBIO, BAD_PTR), EFAULT);
+}
+
+/* Inherited descriptors (the runner's stdout, a host pipe or file) take FIONBIO too. */
+TEST(ioctl, fionbio_on_an_inherited_descriptor) {
+    int fd = dup(1);
+    CHECK(fd >= 0);
+    int on = 1;
+    CHECK_OK(ioctl(fd, FIONBIO, &on));
+    CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+    int off = 0;
+    CHECK_OK(ioctl(fd, FIONBIO, &off));
 }

@@ -467,3 +467,24 @@ TEST(mmap, map_locked_counts_in_vmlck) {
     CHECK_OK(munmap(p, 4 * 4096));
     CHECK_EQ(vm_locked_kb(), before);
 }
+
+/* This machine's CPU has no protection keys (no pku in /proc/cpuinfo): Linux then
+ * refuses every key. */
+TEST(pkey_alloc, without_protection_keys_is_einval) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    CHECK(f != NULL);
+    char line[4096];
+    int pku = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "flags", 5) == 0 && strstr(line, " pku"))
+            pku = 1;
+    fclose(f);
+    if (pku)
+        return; /* A CPU with keys: nothing to state here. */
+    CHECK_ERR(syscall(SYS_pkey_alloc, 0, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_pkey_free, 1), EINVAL);
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    CHECK_OK(syscall(SYS_pkey_mprotect, p, 4096, PROT_READ, -1));
+    CHECK_ERR(syscall(SYS_pkey_mprotect, p, 4096, PROT_READ, 1), EINVAL);
+}

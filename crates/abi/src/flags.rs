@@ -327,6 +327,7 @@ pub mod ioctl {
     pub const TIOCGEXCL: u64 = 0x8004_5440;
     pub const TIOCGPTPEER: u64 = 0x5441;
     pub const FIONBIO: u64 = 0x5421;
+    pub const FIOASYNC: u64 = 0x5452;
     pub const FIOCLEX: u64 = 0x5451;
     pub const FIONCLEX: u64 = 0x5450;
 }

@@ -77,15 +77,44 @@ pub struct HostFile {
     kind: u32,
     /// Directory entries read at the last rewind, so cursors stay stable.
     entries: Mutex<Option<Vec<DirEntry>>>,
+    /// `O_NONBLOCK` of the guest's description. The host descriptor is shared with
+    /// the host (inherited stdio), so its own flag is left alone: a read or write
+    /// that would wait is `EAGAIN` by a zero-timeout poll first.
+    nonblock: std::sync::atomic::AtomicBool,
 }
 
 impl HostFile {
+    /// `EAGAIN` if the guest's description is non-blocking and a pipe, socket or
+    /// terminal is not ready for `want` (regular files are always ready).
+    fn would_wait(&self, want: nix::poll::PollFlags) -> Result<(), Errno> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        if !self.nonblock.load(std::sync::atomic::Ordering::Relaxed)
+            || !matches!(self.kind, S_IFIFO | S_IFSOCK | S_IFCHR)
+        {
+            return Ok(());
+        }
+        let mut fds = [PollFd::new(self.fd.as_fd(), want)];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(0) => Err(Errno::EAGAIN),
+            Ok(_) => {
+                let r = fds[0].revents().unwrap_or(PollFlags::empty());
+                if r.intersects(want | PollFlags::POLLHUP | PollFlags::POLLERR) {
+                    Ok(())
+                } else {
+                    Err(Errno::EAGAIN)
+                }
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
     /// Wraps `fd`, a host file of type `kind` (`S_IF*`).
     pub fn new(fd: OwnedFd, kind: u32) -> HostFile {
         HostFile {
             fd,
             kind,
             entries: Mutex::new(None),
+            nonblock: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -241,7 +270,13 @@ impl FileOps for HostFile {
         if self.kind == S_IFDIR {
             return Err(Errno::EISDIR);
         }
+        self.would_wait(nix::poll::PollFlags::POLLIN)?;
         nix::unistd::read(self.fd.as_raw_fd(), buf).map_err(errno)
+    }
+
+    fn set_nonblocking(&self, nonblock: bool) {
+        self.nonblock
+            .store(nonblock, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
@@ -252,6 +287,7 @@ impl FileOps for HostFile {
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
+        self.would_wait(nix::poll::PollFlags::POLLOUT)?;
         // The host descriptor carries its own O_APPEND (inherited stdio).
         nix::unistd::write(&self.fd, buf).map_err(errno)
     }

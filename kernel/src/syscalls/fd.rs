@@ -143,11 +143,23 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let request = a[1] & 0xffff_ffff;
     if let Some(tty) = crate::tty::as_tty(&*file.ops) {
-        if request != FIOCLEX && request != FIONCLEX {
+        if ![FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC].contains(&request) {
             return crate::tty::ioctl(sc.task, tty, request, a[2]);
         }
     }
     match request {
+        // O_NONBLOCK and O_ASYNC of the description, as F_SETFL sets them.
+        FIONBIO | FIOASYNC => {
+            let on: i32 = sc.task.mm().read_obj(a[2])?;
+            let bit = if request == FIONBIO {
+                veil_abi::flags::open::O_NONBLOCK
+            } else {
+                veil_abi::flags::open::O_ASYNC
+            };
+            let flags = file.flags();
+            file.set_status_flags(if on != 0 { flags | bit } else { flags & !bit });
+            Ok(0)
+        }
         FIOCLEX => sc.task.files.set_cloexec(fd, true).map(|()| 0),
         FIONCLEX => sc.task.files.set_cloexec(fd, false).map(|()| 0),
         TCGETS => {

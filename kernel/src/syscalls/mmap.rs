@@ -279,3 +279,23 @@ pub(super) fn mremap(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         dont_unmap,
     })
 }
+
+/// `pkey_alloc(flags, access_rights)`: the sandbox's CPU offers no memory protection
+/// keys (`/proc/cpuinfo` shows no `pku`), so, as Linux on such a CPU, `EINVAL`.
+pub(super) fn pkey_alloc(_sc: &mut SyscallCtx<'_>, _a: [u64; 6]) -> SysResult {
+    Err(Errno::EINVAL)
+}
+
+/// `pkey_free(pkey)`: no key was ever allocated, so `EINVAL`.
+pub(super) fn pkey_free(_sc: &mut SyscallCtx<'_>, _a: [u64; 6]) -> SysResult {
+    Err(Errno::EINVAL)
+}
+
+/// `pkey_mprotect(addr, len, prot, pkey)`: with key -1 (the default key) it is
+/// `mprotect`; any other key is `EINVAL` (none can exist).
+pub(super) fn pkey_mprotect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if a[3] as i32 != -1 {
+        return Err(Errno::EINVAL);
+    }
+    mprotect(sc, [a[0], a[1], a[2], 0, 0, 0])
+}

@@ -100,6 +100,9 @@ syscall_table! {
     SYS_MUNMAP => mmap::munmap, Full;
     SYS_MREMAP => mmap::mremap, Partial("shrink, grow in place, move (MAYMOVE, FIXED, DONTUNMAP) without copying; a grown mapping shows as two lines in /proc/self/maps");
     SYS_MPROTECT => mmap::mprotect, Partial("PROT_GROWSDOWN/PROT_GROWSUP accepted and ignored");
+    SYS_PKEY_MPROTECT => mmap::pkey_mprotect, Partial("the CPU the sandbox shows has no protection keys: key -1 is mprotect, others EINVAL");
+    SYS_PKEY_ALLOC => mmap::pkey_alloc, Partial("EINVAL, as Linux on a CPU without protection keys (the sandbox's cpuinfo shows no pku)");
+    SYS_PKEY_FREE => mmap::pkey_free, Partial("EINVAL: no key can be allocated");
     SYS_BRK => mmap::brk, Full;
     SYS_MSYNC => mmap::msync, Full;
     SYS_MADVISE => mmap::madvise, Partial("MADV_DONTNEED/FREE/REMOVE zero anonymous pages and make private file pages read the file again; other advice is accepted and ignored");
