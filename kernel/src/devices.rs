@@ -139,7 +139,9 @@ pub fn populate(root: &InodeRef) -> Result<(), Errno> {
     ] {
         root.create(name, NewNode::Symlink(target.to_vec()), 0o777, root_creds)?;
     }
-    root.create(b"pts", NewNode::Directory, 0o755, root_creds)?;
+    let pts = root.create(b"pts", NewNode::Directory, 0o755, root_creds)?;
+    // devpts's own multiplexer node, mode 0 as Linux mounts it (ptmxmode=000).
+    pts.create(b"ptmx", NewNode::CharDevice(PTMX), 0, root_creds)?;
     root.create(b"shm", NewNode::Directory, 0o1777, root_creds)?;
     debug_assert_eq!(root.kind(), FileType::Directory);
     Ok(())
