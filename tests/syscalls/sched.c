@@ -411,3 +411,59 @@ TEST(personality, per_linux32_makes_uname_report_i686) {
     CHECK_OK(uname(&u));
     CHECK_STR(u.machine, "x86_64");
 }
+
+/* ---- sched_getattr, sched_setattr ---- */
+
+struct veil_sched_attr {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+    uint32_t sched_util_min, sched_util_max;
+};
+
+TEST(sched_getattr, reports_policy_and_nice) {
+    CHECK_OK(setpriority(PRIO_PROCESS, 0, 5));
+    struct veil_sched_attr attr;
+    memset(&attr, 0xff, sizeof attr);
+    CHECK_OK(syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0));
+    CHECK_EQ(attr.size, sizeof attr);
+    CHECK_EQ(attr.sched_policy, SCHED_OTHER);
+    CHECK_EQ(attr.sched_nice, 5);
+    CHECK_EQ(attr.sched_priority, 0);
+    CHECK_ERR(syscall(SYS_sched_getattr, 0, &attr, 40, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 1), EINVAL);
+    CHECK_ERR(syscall(SYS_sched_getattr, 0, BAD_PTR, sizeof attr, 0), EFAULT);
+    CHECK_ERR(syscall(SYS_sched_getattr, 999999, &attr, sizeof attr, 0), ESRCH);
+}
+
+TEST(sched_setattr, sets_policy_priority_and_nice) {
+    struct veil_sched_attr attr = {.size = sizeof attr, .sched_policy = SCHED_BATCH, .sched_nice = 3};
+    CHECK_OK(syscall(SYS_sched_setattr, 0, &attr, 0));
+    CHECK_EQ(sched_getscheduler(0), SCHED_BATCH);
+    CHECK_EQ(getpriority(PRIO_PROCESS, 0), 3);
+    struct veil_sched_attr rt = {.size = sizeof rt, .sched_policy = SCHED_FIFO, .sched_priority = 10};
+    CHECK_OK(syscall(SYS_sched_setattr, 0, &rt, 0));
+    CHECK_EQ(sched_getscheduler(0), SCHED_FIFO);
+    struct veil_sched_attr got;
+    CHECK_OK(syscall(SYS_sched_getattr, 0, &got, sizeof got, 0));
+    CHECK_EQ(got.sched_priority, 10);
+    struct veil_sched_attr back = {.size = sizeof back, .sched_policy = SCHED_OTHER};
+    CHECK_OK(syscall(SYS_sched_setattr, 0, &back, 0));
+}
+
+TEST(sched_setattr, errors) {
+    struct veil_sched_attr attr = {.size = sizeof attr, .sched_policy = SCHED_OTHER, .sched_priority = 5};
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, &attr, 0), EINVAL);
+    struct veil_sched_attr bad = {.size = sizeof bad, .sched_policy = 77};
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, &bad, 0), EINVAL);
+    struct veil_sched_attr small = {.size = 20, .sched_policy = SCHED_OTHER};
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, &small, 0), E2BIG);
+    CHECK_EQ(small.size, sizeof small);
+    struct veil_sched_attr ok = {.size = sizeof ok, .sched_policy = SCHED_OTHER};
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, &ok, 1), EINVAL);
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, BAD_PTR, 0), EFAULT);
+    ok.sched_flags = 0x1000;
+    CHECK_ERR(syscall(SYS_sched_setattr, 0, &ok, 0), EINVAL);
+}

@@ -366,3 +366,118 @@ pub(super) fn membarrier(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// `struct sched_attr` as of Linux 5.3 (`SCHED_ATTR_SIZE_VER1`), and its first size.
+const SCHED_ATTR_SIZE: usize = 56;
+const SCHED_ATTR_SIZE_VER0: usize = 48;
+/// `sched_flags` bits.
+const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
+const SCHED_FLAG_KEEP_POLICY: u64 = 0x08;
+const SCHED_FLAG_KEEP_PARAMS: u64 = 0x10;
+const SCHED_FLAG_UTIL_CLAMP: u64 = 0x20 | 0x40;
+const SCHED_FLAG_ALL: u64 = 0x7f;
+
+/// `sched_getattr(pid, attr, size, flags)`: policy, `SCHED_FLAG_RESET_ON_FORK`, nice
+/// and priority in as much of `struct sched_attr` as `size` holds (its `size` field
+/// says how much was written); the deadline and utilisation-clamp fields are 0 (not
+/// offered). `size` below the first version's 48 bytes or above a page, or non-zero
+/// flags, are `EINVAL`.
+pub(super) fn sched_getattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    let (size, flags) = (a[2] as usize, a[3]);
+    if a[1] == 0
+        || flags != 0
+        || !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size)
+        || (a[0] as i32) < 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let target = sched_target(sc, a[0])?;
+    let s = *target.sched.lock();
+    let n = size.min(SCHED_ATTR_SIZE);
+    let mut attr = [0u8; SCHED_ATTR_SIZE];
+    attr[0..4].copy_from_slice(&(n as u32).to_ne_bytes());
+    attr[4..8].copy_from_slice(&(s.policy as u32).to_ne_bytes());
+    let flags = if s.reset_on_fork {
+        SCHED_FLAG_RESET_ON_FORK
+    } else {
+        0
+    };
+    attr[8..16].copy_from_slice(&flags.to_ne_bytes());
+    let fair = !matches!(s.policy, SCHED_FIFO | SCHED_RR);
+    attr[16..20].copy_from_slice(&(if fair { s.nice } else { 0 }).to_ne_bytes());
+    attr[20..24].copy_from_slice(&(s.priority as u32).to_ne_bytes());
+    sc.task.mm().copy_out(a[1], &attr[..n])?;
+    Ok(0)
+}
+
+/// `sched_setattr(pid, attr, flags)`: policy and priority as `sched_setscheduler`
+/// checks them, the nice value of a normal policy as `setpriority` does (clamped),
+/// `SCHED_FLAG_RESET_ON_FORK`, `KEEP_POLICY` and `KEEP_PARAMS`. A `size` of 0 means
+/// the first version; a smaller one, or a larger one with non-zero bytes past what
+/// Veil knows, is `E2BIG` (the supported size is written back). `SCHED_DEADLINE` is
+/// `EINVAL`, utilisation clamps `EOPNOTSUPP` (not offered), unknown flags `EINVAL`.
+pub(super) fn sched_setattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if a[1] == 0 || a[2] != 0 || (a[0] as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mm = sc.task.mm();
+    let size: u32 = mm.read_obj(a[1])?;
+    let size = match size as usize {
+        0 => SCHED_ATTR_SIZE_VER0,
+        s if s < SCHED_ATTR_SIZE_VER0 || s > 4096 => {
+            mm.write_obj(a[1], &(SCHED_ATTR_SIZE as u32))?;
+            return Err(Errno::E2BIG);
+        }
+        s => s,
+    };
+    let mut attr = [0u8; SCHED_ATTR_SIZE];
+    let known = size.min(SCHED_ATTR_SIZE);
+    mm.copy_in(a[1], &mut attr[..known])?;
+    if size > SCHED_ATTR_SIZE {
+        let mut rest = vec![0u8; size - SCHED_ATTR_SIZE];
+        mm.copy_in(a[1] + SCHED_ATTR_SIZE as u64, &mut rest)?;
+        if rest.iter().any(|&b| b != 0) {
+            mm.write_obj(a[1], &(SCHED_ATTR_SIZE as u32))?;
+            return Err(Errno::E2BIG);
+        }
+    }
+    let word = |at: usize| u32::from_ne_bytes(attr[at..at + 4].try_into().unwrap_or([0; 4]));
+    let policy = word(4) as i32;
+    let flags = u64::from_ne_bytes(attr[8..16].try_into().unwrap_or([0; 8]));
+    let nice = (word(16) as i32).clamp(-20, 19);
+    let priority = word(20) as i32;
+    if flags & !SCHED_FLAG_ALL != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & SCHED_FLAG_UTIL_CLAMP != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let target = sched_target(sc, a[0])?;
+    let current = *target.sched.lock();
+    let policy = if flags & SCHED_FLAG_KEEP_POLICY != 0 {
+        current.policy
+    } else {
+        policy
+    };
+    let (priority, nice) = if flags & SCHED_FLAG_KEEP_PARAMS != 0 {
+        (current.priority, current.nice)
+    } else {
+        (priority, nice)
+    };
+    let reset = if flags & SCHED_FLAG_RESET_ON_FORK != 0 {
+        SCHED_RESET_ON_FORK
+    } else {
+        0
+    };
+    if !matches!(policy, SCHED_FIFO | SCHED_RR)
+        && nice < current.nice
+        && !sc.task.creds().has(CAP_SYS_NICE)
+    {
+        return Err(Errno::EPERM);
+    }
+    set_policy(sc, &target, policy | reset, priority)?;
+    if !matches!(policy, SCHED_FIFO | SCHED_RR) {
+        target.sched.lock().nice = nice;
+    }
+    Ok(0)
+}

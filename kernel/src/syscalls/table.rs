@@ -176,6 +176,8 @@ syscall_table! {
     SYS_IOPRIO_GET => sched::ioprio_get, Partial("recorded and inherited per thread; the sandbox's I/O is the sentry's, so it changes nothing");
     SYS_IOPRIO_SET => sched::ioprio_set, Partial("recorded and inherited per thread; the sandbox's I/O is the sentry's, so it changes nothing");
     SYS_GETCPU => sched::getcpu, Full;
+    SYS_SCHED_GETATTR => sched::sched_getattr, Partial("policy, RESET_ON_FORK, nice and priority; the deadline and utilisation-clamp fields read 0");
+    SYS_SCHED_SETATTR => sched::sched_setattr, Partial("as sched_setscheduler plus nice, KEEP_POLICY and KEEP_PARAMS; SCHED_DEADLINE is EINVAL, utilisation clamps EOPNOTSUPP; recorded, not enforced (the host schedules)");
     SYS_MEMBARRIER => sched::membarrier, Partial("every barrier is the host's MEMBARRIER_CMD_GLOBAL (slow, but a superset of each command); SYNC_CORE and RSEQ commands are not offered (EINVAL)");
     SYS_PERSONALITY => sched::personality, Partial("the value is recorded, reported and inherited; only the Linux execution domain exists, and flags such as ADDR_NO_RANDOMIZE change nothing (the sentry's layout is not randomised anyway)");
     SYS_CONNECT => socket_names::connect, Partial(NAMED_SOCKET_NOTE);
