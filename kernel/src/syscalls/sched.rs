@@ -424,7 +424,7 @@ pub(super) fn sched_setattr(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let size: u32 = mm.read_obj(a[1])?;
     let size = match size as usize {
         0 => SCHED_ATTR_SIZE_VER0,
-        s if s < SCHED_ATTR_SIZE_VER0 || s > 4096 => {
+        s if !(SCHED_ATTR_SIZE_VER0..=4096).contains(&s) => {
             mm.write_obj(a[1], &(SCHED_ATTR_SIZE as u32))?;
             return Err(Errno::E2BIG);
         }
