@@ -107,6 +107,17 @@ pub struct UnixSocket {
     pub names: Mutex<crate::unix_names::Names>,
     state: Mutex<State>,
     nonblock: AtomicBool,
+    /// `SO_RCVTIMEO` and `SO_SNDTIMEO` in nanoseconds (0: wait for ever).
+    timeouts: [std::sync::atomic::AtomicU64; 2],
+}
+
+/// Which of a socket's timeouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timeout {
+    /// `SO_RCVTIMEO`: receiving.
+    Receive = 0,
+    /// `SO_SNDTIMEO`: sending.
+    Send = 1,
 }
 
 /// What a receive asks for.
@@ -167,6 +178,42 @@ impl UnixSocket {
         self.peer().is_some()
     }
 
+    /// The timeout `which` (`None`: wait for ever).
+    pub fn timeout(&self, which: Timeout) -> Option<std::time::Duration> {
+        match self.timeouts[which as usize].load(Ordering::Relaxed) {
+            0 => None,
+            ns => Some(std::time::Duration::from_nanos(ns)),
+        }
+    }
+
+    /// Sets the timeout `which` (`None` or zero: wait for ever).
+    pub fn set_timeout(&self, which: Timeout, t: Option<std::time::Duration>) {
+        let ns = t.map_or(0, |d| d.as_nanos().min(u128::from(u64::MAX)) as u64);
+        self.timeouts[which as usize].store(ns, Ordering::Relaxed);
+    }
+
+    /// Blocks the current task (registered as a waiter) for a send or receive: until
+    /// woken (`Ok`), the timeout `which` passes (`EAGAIN`, with `deadline` the one set
+    /// at the first wait), or a signal (`ERESTARTSYS`, or `EINTR` under a timeout,
+    /// which socket(7) says is never restarted).
+    fn block_io(
+        &self,
+        task: &task::Task,
+        which: Timeout,
+        deadline: &mut Option<std::time::Instant>,
+    ) -> Result<(), Errno> {
+        let timeout = self.timeout(which);
+        if deadline.is_none() {
+            *deadline = timeout.map(|t| std::time::Instant::now() + t);
+        }
+        match task.block(*deadline) {
+            BlockResult::Interrupted if timeout.is_some() => Err(Errno::EINTR),
+            BlockResult::Interrupted => Err(ERESTARTSYS),
+            BlockResult::TimedOut => Err(Errno::EAGAIN),
+            BlockResult::Woken => Ok(()),
+        }
+    }
+
     /// Wakes whoever waits on this socket (a connection queued for `accept`).
     pub fn wake_waiters(&self) {
         self.state.lock().waiters.wake_all();
@@ -211,6 +258,7 @@ impl UnixSocket {
                     waiters: WaitQueue::default(),
                 }),
                 nonblock: AtomicBool::new(nonblock),
+                timeouts: Default::default(),
             })
         };
         end()
@@ -260,6 +308,7 @@ impl UnixSocket {
         dontwait: bool,
     ) -> Result<usize, Errno> {
         let dontwait = dontwait || self.nonblock.load(Ordering::Relaxed);
+        let mut deadline = None;
         if target.is_none() && !self.ever_connected.load(Ordering::SeqCst) {
             return Err(Errno::ENOTCONN);
         }
@@ -330,8 +379,8 @@ impl UnixSocket {
             let waker: Arc<dyn PollWaker> = task.clone();
             st.waiters.register(&waker);
             drop(st);
-            if task.block(None) == BlockResult::Interrupted {
-                return if sent > 0 { Ok(sent) } else { Err(ERESTARTSYS) };
+            if let Err(e) = self.block_io(&task, Timeout::Send, &mut deadline) {
+                return if sent > 0 { Ok(sent) } else { Err(e) };
             }
         }
     }
@@ -344,6 +393,7 @@ impl UnixSocket {
     pub fn recv(&self, buf: &mut [u8], flags: RecvFlags) -> Result<Received, Errno> {
         let dontwait = flags.dontwait || self.nonblock.load(Ordering::Relaxed);
         let mut got = Received::default();
+        let mut deadline = None;
         loop {
             let mut st = self.state.lock();
             if !st.queue.is_empty() {
@@ -380,12 +430,8 @@ impl UnixSocket {
             let waker: Arc<dyn PollWaker> = task.clone();
             st.waiters.register(&waker);
             drop(st);
-            if task.block(None) == BlockResult::Interrupted {
-                return if got.len > 0 {
-                    Ok(got)
-                } else {
-                    Err(ERESTARTSYS)
-                };
+            if let Err(e) = self.block_io(&task, Timeout::Receive, &mut deadline) {
+                return if got.len > 0 { Ok(got) } else { Err(e) };
             }
         }
     }

@@ -853,3 +853,67 @@ TEST(clone, child_inherits_an_end_and_talks_to_the_parent) {
     /* The child's exit closed the last copy of its end. */
     CHECK_EQ(read(sv[0], buf, sizeof buf), 0);
 }
+
+/* ---- SO_RCVTIMEO, SO_SNDTIMEO ---- */
+#include <sys/time.h>
+#include <time.h>
+
+static long ms_since(struct timespec *a) {
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+TEST(setsockopt, so_rcvtimeo_makes_a_blocked_read_eagain) {
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    struct timeval tv = {0, 100 * 1000};
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+    struct timeval got = {9, 9};
+    socklen_t len = sizeof got;
+    CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len));
+    CHECK_EQ(got.tv_sec, 0);
+    CHECK_EQ(got.tv_usec, 100000);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char c;
+    CHECK_ERR(read(sv[0], &c, 1), EAGAIN);
+    CHECK(ms_since(&start) >= 90);
+    CHECK_EQ(write(sv[1], "x", 1), 1);
+    CHECK_EQ(read(sv[0], &c, 1), 1);
+}
+
+TEST(setsockopt, so_sndtimeo_makes_a_blocked_write_eagain) {
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+    struct timeval tv = {0, 50 * 1000};
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+    static char big[4096];
+    int sent = 0;
+    for (;;) {
+        ssize_t n = send(sv[0], big, sizeof big, 0);
+        if (n < 0) {
+            CHECK_EQ(errno, EAGAIN);
+            break;
+        }
+        sent++;
+        CHECK(sent < 100000);
+    }
+    CHECK(sent > 0);
+}
+
+TEST(setsockopt, timeout_errors_and_zero_means_forever) {
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    struct timeval bad = {1, 1000000};
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof bad), EDOM);
+    int small = 1;
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &small, sizeof small), EINVAL);
+    struct timeval zero = {0, 0};
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof zero));
+    struct timeval got = {9, 9};
+    socklen_t len = sizeof got;
+    CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &got, &len));
+    CHECK_EQ(got.tv_sec, 0);
+    CHECK_EQ(got.tv_usec, 0);
+}

@@ -13,7 +13,7 @@ use super::read_write::iovecs;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::signal::{SigInfo, SI_USER};
 use crate::unix_socket::{
-    Received, RecvFlags, Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
+    Received, RecvFlags, Timeout, Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
 };
 
 const AF_UNIX: u64 = 1;
@@ -562,7 +562,19 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
                 b.extend_from_slice(&c.gid.to_le_bytes());
                 b
             }
-            SO_RCVTIMEO | SO_SNDTIMEO => bytemuck::bytes_of(&Timeval::default()).to_vec(),
+            SO_RCVTIMEO | SO_SNDTIMEO => {
+                let which = if name == SO_RCVTIMEO {
+                    Timeout::Receive
+                } else {
+                    Timeout::Send
+                };
+                let t = sock.timeout(which).unwrap_or_default();
+                let tv = Timeval {
+                    tv_sec: t.as_secs() as i64,
+                    tv_usec: i64::from(t.subsec_micros()),
+                };
+                bytemuck::bytes_of(&tv).to_vec()
+            }
             _ => return Err(Errno::ENOPROTOOPT),
         };
         write_option(sc, optval, optlen, &bytes)
@@ -576,6 +588,9 @@ pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     with_socket(sc, a[0], |sock| {
         if level != SOL_SOCKET {
             return Err(Errno::EOPNOTSUPP);
+        }
+        if matches!(name, SO_RCVTIMEO | SO_SNDTIMEO) {
+            return set_timeout_option(sc, sock, name, optval, optlen);
         }
         if !matches!(name, SO_SNDBUF | SO_RCVBUF | SO_PASSCRED) {
             return Err(Errno::ENOPROTOOPT);
@@ -591,4 +606,38 @@ pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         }
         Ok(0)
     })
+}
+
+/// `SO_RCVTIMEO`/`SO_SNDTIMEO` from a `struct timeval` (`EINVAL` if shorter, `EDOM`
+/// for microseconds outside `0..1_000_000`); zero waits for ever, and a negative
+/// time is taken as zero, as Linux's `sock_set_timeout`.
+fn set_timeout_option(
+    sc: &SyscallCtx<'_>,
+    sock: &UnixSocket,
+    name: i32,
+    optval: u64,
+    optlen: i64,
+) -> SysResult {
+    if optlen < std::mem::size_of::<Timeval>() as i64 {
+        return Err(Errno::EINVAL);
+    }
+    let tv: Timeval = sc.task.mm().read_obj(optval)?;
+    if !(0..1_000_000).contains(&tv.tv_usec) {
+        return Err(Errno::EDOM);
+    }
+    let t = if tv.tv_sec < 0 {
+        None
+    } else {
+        Some(std::time::Duration::new(
+            tv.tv_sec as u64,
+            tv.tv_usec as u32 * 1000,
+        ))
+    };
+    let which = if name == SO_RCVTIMEO {
+        Timeout::Receive
+    } else {
+        Timeout::Send
+    };
+    sock.set_timeout(which, t.filter(|d| !d.is_zero()));
+    Ok(0)
 }
