@@ -13,6 +13,7 @@
 //! descriptors in `veil-vfs`.
 #![forbid(unsafe_code)]
 
+pub mod anon_inode;
 pub mod cputime;
 pub mod creds;
 pub mod devices;

@@ -39,16 +39,11 @@ impl FileOps for PidFd {
 
     fn stat(&self) -> Result<Stat, Errno> {
         // An anonymous inode, as Linux's "[pidfd]".
-        Ok(Stat {
-            st_mode: 0o600,
-            st_nlink: 1,
-            st_blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::anon_inode::stat())
     }
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {
-        Ok(veil_vfs::host::stat_to_statx(&self.stat()?))
+        Ok(crate::anon_inode::statx())
     }
 
     fn readiness(&self, waker: Option<&Arc<dyn PollWaker>>) -> u32 {
