@@ -31,6 +31,17 @@ use crate::thread_group::ThreadGroup;
 /// checks CPU timers at each scheduler tick, 4 ms at `HZ=250`).
 pub const CPU_TIMER_TICK: Duration = Duration::from_millis(4);
 
+/// How far ahead a deadline that would overflow `Instant` is put instead (about 31
+/// years: for a guest, never).
+const FAR_FUTURE: Duration = Duration::from_secs(1 << 30);
+
+/// The instant `d` from now, for a guest-given `d` of any size: a delay too long for
+/// `Instant` becomes [`FAR_FUTURE`] instead of a sentry panic.
+pub fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or(now + FAR_FUTURE)
+}
+
 /// `si_code` of a POSIX timer's signal.
 pub const SI_TIMER: i32 = -2;
 
@@ -238,10 +249,11 @@ impl IntervalTimer {
             st.next = if st.interval.is_zero() {
                 None
             } else {
-                let step = st.interval * (missed as u32 + 1).max(1);
+                let periods = u32::try_from(missed.saturating_add(1)).unwrap_or(u32::MAX);
+                let step = st.interval.checked_mul(periods).unwrap_or(FAR_FUTURE);
                 Some(match next {
-                    Expiry::At(at) => Expiry::At(at + step),
-                    Expiry::Cpu(at) => Expiry::Cpu(at + step),
+                    Expiry::At(at) => Expiry::At(at.checked_add(step).unwrap_or(at + FAR_FUTURE)),
+                    Expiry::Cpu(at) => Expiry::Cpu(at.saturating_add(step)),
                 })
             };
             self.expire(&mut st, missed);
@@ -344,8 +356,8 @@ impl TimerService {
             } else {
                 Some(match timer.clock.cpu_now() {
                     Some(cpu) if absolute => Expiry::Cpu(value.max(cpu)),
-                    Some(cpu) => Expiry::Cpu(cpu + value),
-                    None => Expiry::At(Instant::now() + value),
+                    Some(cpu) => Expiry::Cpu(cpu.saturating_add(value)),
+                    None => Expiry::At(deadline_after(value)),
                 })
             };
             // A re-armed timer starts counting overruns afresh.

@@ -204,7 +204,7 @@ impl UnixSocket {
     ) -> Result<(), Errno> {
         let timeout = self.timeout(which);
         if deadline.is_none() {
-            *deadline = timeout.map(|t| std::time::Instant::now() + t);
+            *deadline = timeout.map(crate::timers::deadline_after);
         }
         match task.block(*deadline) {
             BlockResult::Interrupted if timeout.is_some() => Err(Errno::EINTR),

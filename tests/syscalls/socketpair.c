@@ -917,3 +917,13 @@ TEST(setsockopt, timeout_errors_and_zero_means_forever) {
     CHECK_EQ(got.tv_sec, 0);
     CHECK_EQ(got.tv_usec, 0);
 }
+
+TEST(setsockopt, a_huge_timeout_is_accepted) {
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    struct timeval tv = {0x7fffffffffffffffL, 0};
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+    CHECK_EQ(write(sv[1], "x", 1), 1);
+    char c;
+    CHECK_EQ(recv(sv[0], &c, 1, 0), 1);
+}

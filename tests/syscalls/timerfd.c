@@ -151,3 +151,28 @@ TEST(timerfd_settime, rearming_forgets_unread_expiries) {
     uint64_t n;
     CHECK_ERR(read(fd, &n, sizeof n), EAGAIN);
 }
+
+/* Times far beyond any clock's range are accepted (and never expire), as Linux's. */
+TEST(timerfd_settime, a_huge_time_is_accepted_and_stays_armed) {
+    int fd = CHECK_OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+    struct itimerspec its = {{0x7fffffffffffffffL, 0}, {0x7fffffffffffffffL, 0}};
+    CHECK_OK(timerfd_settime(fd, 0, &its, NULL));
+    struct itimerspec cur;
+    CHECK_OK(timerfd_gettime(fd, &cur));
+    CHECK(cur.it_value.tv_sec > 1000000);
+    uint64_t n;
+    CHECK_ERR(read(fd, &n, sizeof n), EAGAIN);
+    struct sigevent sev = {.sigev_notify = SIGEV_NONE};
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &t));
+    CHECK_OK(timer_settime(t, 0, &its, NULL));
+}
+
+TEST(poll, a_huge_ppoll_timeout_still_returns_a_ready_descriptor) {
+    int p[2];
+    CHECK_OK(pipe(p));
+    CHECK_EQ(write(p[1], "x", 1), 1);
+    struct pollfd pf = {p[0], POLLIN, 0};
+    struct timespec huge = {0x7fffffffffffffffL, 0};
+    CHECK_EQ(ppoll(&pf, 1, &huge, NULL), 1);
+}

@@ -148,7 +148,7 @@ fn do_wait(
 }
 
 fn timeout_ms(t: i32) -> Option<Instant> {
-    (t >= 0).then(|| Instant::now() + Duration::from_millis(t as u64))
+    (t >= 0).then(|| crate::timers::deadline_after(Duration::from_millis(t as u64)))
 }
 
 /// `epoll_wait(epfd, events, maxevents, timeout_ms)`.
@@ -182,7 +182,7 @@ pub(super) fn epoll_pwait2(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         None
     } else {
         let ts: Timespec = sc.task.mm().read_obj(a[3])?;
-        Some(Instant::now() + timespec_duration(&ts)?)
+        Some(crate::timers::deadline_after(timespec_duration(&ts)?))
     };
     let mask = read_mask(sc, a[4], a[5])?;
     do_wait(sc, fd_arg(a[0]), a[1], a[2] as i32, deadline, mask)

@@ -178,7 +178,8 @@ fn do_poll(
 /// `poll(fds, nfds, timeout_ms)`: a negative timeout waits for ever.
 pub(super) fn poll(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let timeout = a[2] as i32;
-    let deadline = (timeout >= 0).then(|| Instant::now() + Duration::from_millis(timeout as u64));
+    let deadline = (timeout >= 0)
+        .then(|| crate::timers::deadline_after(Duration::from_millis(timeout as u64)));
     do_poll(sc, a[0], a[1], deadline, None)
 }
 
@@ -199,7 +200,7 @@ pub(super) fn ppoll(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         None
     } else {
         let ts: Timespec = sc.task.mm().read_obj(a[2])?;
-        Some(Instant::now() + timespec_duration(&ts)?)
+        Some(crate::timers::deadline_after(timespec_duration(&ts)?))
     };
     let mask = read_mask(sc, a[3], a[4])?;
     let r = do_poll(sc, a[0], a[1], deadline, mask);
@@ -312,7 +313,10 @@ pub(super) fn select(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
             return Err(Errno::EINVAL);
         }
-        Some(Instant::now() + Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
+        Some(crate::timers::deadline_after(Duration::new(
+            tv.tv_sec as u64,
+            tv.tv_usec as u32 * 1000,
+        )))
     };
     let r = do_select(sc, a[0] as i32, [a[1], a[2], a[3]], deadline, None);
     if let Some(d) = deadline {
@@ -332,7 +336,7 @@ pub(super) fn pselect6(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         None
     } else {
         let ts: Timespec = sc.task.mm().read_obj(a[4])?;
-        Some(Instant::now() + timespec_duration(&ts)?)
+        Some(crate::timers::deadline_after(timespec_duration(&ts)?))
     };
     let mask = if a[5] == 0 {
         None

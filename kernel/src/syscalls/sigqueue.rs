@@ -117,7 +117,7 @@ pub(super) fn rt_sigtimedwait(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         None
     } else {
         let ts: Timespec = sc.task.mm().read_obj(a[2])?;
-        Some(Instant::now() + timespec_duration(&ts)?)
+        Some(crate::timers::deadline_after(timespec_duration(&ts)?))
     };
     let task = sc.task;
     let take = || crate::signal::dequeue(task, !set);

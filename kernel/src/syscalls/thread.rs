@@ -2,7 +2,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use veil_abi::flags::clone::*;
 use veil_abi::flags::futex::*;
@@ -325,7 +324,7 @@ pub(super) fn futex(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
                 let ts: Timespec = mm.read_obj(a[3])?;
                 let d = timespec_duration(&ts)?;
                 Some(if cmd == FUTEX_WAIT {
-                    Instant::now() + d
+                    crate::timers::deadline_after(d)
                 } else {
                     deadline_from_absolute(if realtime { 0 } else { 1 }, &ts)?
                 })

@@ -74,7 +74,7 @@ pub(super) fn deadline_from_absolute(id: i32, ts: &Timespec) -> Result<Instant, 
     let target = timespec_duration(ts)?;
     let cur = now(id)?;
     let cur = Duration::new(cur.tv_sec.max(0) as u64, cur.tv_nsec as u32);
-    Ok(Instant::now() + target.saturating_sub(cur))
+    Ok(crate::timers::deadline_after(target.saturating_sub(cur)))
 }
 
 /// `clock_gettime(clockid, tp)`.
@@ -154,7 +154,7 @@ fn sleep(sc: &SyscallCtx<'_>, deadline: Instant, rem: u64) -> SysResult {
 pub(super) fn nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let req: Timespec = sc.task.mm().read_obj(a[0])?;
     let d = timespec_duration(&req)?;
-    sleep(sc, Instant::now() + d, a[1])
+    sleep(sc, crate::timers::deadline_after(d), a[1])
 }
 
 /// `clock_nanosleep(clockid, flags, req, rem)`.
@@ -196,7 +196,7 @@ pub(super) fn clock_nanosleep(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult
         sleep(sc, deadline, 0)
     } else {
         let d = timespec_duration(&req)?;
-        sleep(sc, Instant::now() + d, a[3])
+        sleep(sc, crate::timers::deadline_after(d), a[3])
     }
 }
 
