@@ -55,7 +55,8 @@ TEST(timerfd_settime, periodic_timer_counts_expiries) {
     nanosleep(&ts, 0);
     uint64_t n = 0;
     CHECK_EQ(read(fd, &n, sizeof n), 8);
-    CHECK_MSG(n >= 5 && n <= 13, "%llu expiries in 120 ms of a 10 ms timer", (unsigned long long)n);
+    /* At least 120 ms passed (more on a loaded machine): at least 5 periods counted. */
+    CHECK_MSG(n >= 5, "%llu expiries in 120 ms of a 10 ms timer", (unsigned long long)n);
     struct itimerspec cur;
     CHECK_OK(timerfd_gettime(fd, &cur));
     CHECK_EQ(cur.it_interval.tv_nsec, 10 * 1000000);
