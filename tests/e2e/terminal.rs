@@ -105,6 +105,33 @@ impl Session {
         self.expect_from(from, want)
     }
 
+    /// Types `keys` every `every` until `want` follows (for a signal key that must
+    /// reach a job the shell is still putting in the foreground). Fails the test
+    /// after [`EXPECT_GUARD`].
+    fn step_until(&mut self, keys: &str, want: &str, every: Duration) -> usize {
+        let from = self.seen.len();
+        let deadline = Instant::now() + EXPECT_GUARD;
+        loop {
+            self.send(keys);
+            let next = Instant::now() + every;
+            while Instant::now() < next {
+                if let Some(i) = self.seen[from..].find(want) {
+                    return from + i + want.len();
+                }
+                let mut buf = [0u8; 4096];
+                match self.master.read(&mut buf) {
+                    Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                    _ => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {EXPECT_GUARD:?} for {want:?}; the terminal showed:\n{}",
+                self.seen
+            );
+        }
+    }
+
     /// Waits for the program to end; its exit code.
     fn wait(&mut self) -> i32 {
         let deadline = Instant::now() + EXPECT_GUARD;
@@ -172,12 +199,12 @@ fn interactive_bash_runs_commands_on_the_console() {
 fn ctrl_z_stops_the_foreground_job_and_fg_resumes_it() {
     let mut s = interactive_bash();
     s.step("sleep 60\r", "sleep 60\r\n");
-    // Give the job time to be in the foreground before suspending it.
-    std::thread::sleep(Duration::from_millis(300));
-    s.step("\x1a", "Stopped");
+    // Ctrl-Z until it reaches the job (bash itself ignores it while starting it).
+    s.step_until("\x1a", "Stopped", Duration::from_secs(1));
     s.step("jobs\r", "[1]+  Stopped                 sleep 60");
     s.step("fg\r", "sleep 60\r\n");
-    std::thread::sleep(Duration::from_millis(300));
+    // Give fg time to hand the terminal over before interrupting the job.
+    std::thread::sleep(Duration::from_millis(500));
     // Ctrl-C interrupts the job, not the shell.
     s.step("\x03", "P$ ");
     s.step("echo status=$?\r", "status=130\r\n");
