@@ -41,6 +41,12 @@ pub struct KernelConfig {
     /// limited): past it, the process whose page fault needs more is killed
     /// (`SIGKILL`, as by Linux's OOM killer). `None`: no limit but the memory file's.
     pub memory_limit: Option<u64>,
+    /// Signals the sentry was started with ignored (`SIG_IGN` is kept across
+    /// `execve`): the first guest process starts with them ignored too, as a program
+    /// run by `nohup` or in a shell's background does. A bit per signal, `1 << (N-1)`.
+    pub inherited_ignored: u64,
+    /// The signal mask the sentry was started with, the first guest thread's mask.
+    pub inherited_mask: u64,
 }
 
 /// The default of [`KernelConfig::pids_limit`].
@@ -276,7 +282,25 @@ impl Kernel {
             crate::tty::job::attach_first_process(&c.terminal, &tg);
         }
         self.register_thread_group(&tg);
-        let task = Task::new(self.alloc_tid(), tg.clone(), self.clone(), mm, files, fs, 0);
+        {
+            let mut actions = tg.actions.lock();
+            for (i, action) in actions.iter_mut().enumerate() {
+                // SIGKILL and SIGSTOP cannot be ignored.
+                if self.config.inherited_ignored & (1 << i) != 0 && i != 8 && i != 18 {
+                    action.handler = veil_abi::flags::signal::SIG_IGN;
+                }
+            }
+        }
+        let mask = self.config.inherited_mask & !veil_abi::flags::signal::UNBLOCKABLE;
+        let task = Task::new(
+            self.alloc_tid(),
+            tg.clone(),
+            self.clone(),
+            mm,
+            files,
+            fs,
+            mask,
+        );
         *task.charge.lock() = self.charge_task().ok();
         *task.comm.lock() = crate::task::comm_of(path);
         tg.add_task(task.clone());

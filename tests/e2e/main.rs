@@ -20,6 +20,7 @@ mod files;
 mod fuzz;
 mod hostfs;
 mod identity;
+mod inherited;
 mod locks;
 mod memory;
 mod native;

@@ -24,6 +24,33 @@ fn is_regular(file: &OpenFile) -> bool {
         .is_ok_and(|st| st.st_mode & S_IFMT == S_IFREG)
 }
 
+/// How often a wait for an inherited host pipe, socket or terminal looks again.
+const HOST_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Before a blocking read or write of a host descriptor that can wait (an inherited
+/// pipe, socket or terminal: `FileOps::needs_polling`), waits in the sentry until it
+/// is ready, looking every [`HOST_POLL`], so that the task stays interruptible: a
+/// host `read` that blocked would hold the sentry thread past any signal. A
+/// non-blocking description goes straight on (its call says `EAGAIN` itself).
+fn wait_host_ready(sc: &SyscallCtx<'_>, file: &OpenFile, write: bool) -> Result<(), Errno> {
+    use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT};
+    if !file.ops.needs_polling() || file.flags() & veil_abi::flags::open::O_NONBLOCK != 0 {
+        return Ok(());
+    }
+    let want = if write {
+        POLLOUT | POLLERR | POLLHUP
+    } else {
+        POLLIN | POLLHUP | POLLERR
+    };
+    while file.ops.readiness(None) & want == 0 {
+        let deadline = std::time::Instant::now() + HOST_POLL;
+        if sc.task.sleep_until(deadline) == crate::task::BlockResult::Interrupted {
+            return Err(crate::signal::ERESTARTSYS);
+        }
+    }
+    Ok(())
+}
+
 /// Reads up to `count` bytes into guest memory at `buf`, at `offset` or the file
 /// position. Regular files are read until `count` or end of file; other files get one
 /// host read, which may return less.
@@ -44,6 +71,9 @@ fn read_into(
     // A bad buffer fails before any data is consumed.
     sc.task.mm().check(buf, 1, crate::mm::Access::Write)?;
     let regular = offset.is_some() || is_regular(file);
+    if !regular {
+        wait_host_ready(sc, file, false)?;
+    }
     let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
     let mut done: u64 = 0;
     while done < count {
@@ -88,6 +118,9 @@ fn write_from(
     let count = count.min(MAX_RW_COUNT);
     if count == 0 {
         return Ok(0);
+    }
+    if offset.is_none() && !is_regular(file) {
+        wait_host_ready(sc, file, true)?;
     }
     let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
     let mut done: u64 = 0;

@@ -139,6 +139,9 @@ pub fn run(args: DoArgs) -> ExitCode {
         })
         .collect();
 
+    // What the guest inherits, as exec would pass it on: ignored signals and the mask,
+    // read before veil blocks the signals it forwards.
+    let (inherited_ignored, inherited_mask) = inherited_signals();
     // Forwarded signals are taken by one thread with sigwait; block them before any
     // other thread exists so that every sentry thread inherits the mask.
     let mut forwarded = SigSet::empty();
@@ -169,6 +172,8 @@ pub fn run(args: DoArgs) -> ExitCode {
         hostname,
         pids_limit: args.pids_limit,
         memory_limit: args.memory,
+        inherited_ignored,
+        inherited_mask,
     };
     let kernel = match Kernel::new(platform, memory, config) {
         Ok(k) => k,
@@ -232,4 +237,21 @@ pub fn run(args: DoArgs) -> ExitCode {
         ExitStatus::Exited(c) => (c & 0xff) as u8,
         ExitStatus::Signaled(s) | ExitStatus::Dumped(s) => (128 + s) as u8,
     })
+}
+
+/// The signals this process has ignored and blocked (`SigIgn`, `SigBlk` of
+/// `/proc/self/status`; 0 and 0 if it cannot be read). `SIGPIPE` is left out of the
+/// ignored ones: Rust's runtime ignores it in every Rust program before `main`, so
+/// its state says nothing about how veil was started.
+fn inherited_signals() -> (u64, u64) {
+    const SIGPIPE_BIT: u64 = 1 << (13 - 1);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0)
+    };
+    (field("SigIgn:") & !SIGPIPE_BIT, field("SigBlk:"))
 }
