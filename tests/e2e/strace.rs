@@ -60,3 +60,22 @@ fn debug_log_goes_to_the_named_file() {
         log.display()
     );
 }
+
+#[test]
+fn strace_shows_execve_arguments_from_before_the_exec() {
+    let dir = TempDir::new("strace-exec");
+    let hello = compile(&dir, "hello");
+    let script = format!("exec {} one", hello.display());
+    let r = run(&mut veil_cmd(
+        &["--strace"],
+        &["/bin/busybox", "sh", "-c", &script],
+    ));
+    r.assert_no_panic();
+    r.assert_code(0);
+    // The path in full; strings in the argv array are cut at 32 bytes, as strace's.
+    let want = format!(r#"execve("{}", ["#, hello.display());
+    let found = r.err().lines().any(|l| {
+        l.starts_with(&want) && l.contains(r#", "one"], "#) && l.trim_end().ends_with("= 0")
+    });
+    assert!(found, "no `{want}... = 0` line on stderr\n{}", r.context());
+}

@@ -89,6 +89,14 @@ pub fn dispatch(
 ) -> Option<Exit> {
     let nr = regs.syscall_nr();
     let args = regs.syscall_args();
+    // A successful execve replaces the memory its arguments point into: strace reads
+    // them from the memory the call was made with.
+    let strace_mm = (task.kernel.config.strace
+        && matches!(
+            nr,
+            veil_abi::sysno::SYS_EXECVE | veil_abi::sysno::SYS_EXECVEAT
+        ))
+    .then(|| task.mm());
     let mut sc = SyscallCtx {
         task,
         regs,
@@ -112,7 +120,8 @@ pub fn dispatch(
     };
     let exit = sc.exit;
     if task.kernel.config.strace {
-        trace(task, nr, &args, raw, exit.is_some());
+        let mm = strace_mm.unwrap_or_else(|| task.mm());
+        trace(task, &mm, nr, &args, raw, exit.is_some());
     }
     regs.set_return(raw);
     exit
@@ -120,12 +129,20 @@ pub fn dispatch(
 
 /// Prints one strace line for a completed call, `[pid N] `-prefixed when the process
 /// has several threads (as `strace -f` does), keeping strace's result column.
-fn trace(task: &Arc<Task>, nr: u64, args: &[u64; 6], raw: u64, exited: bool) {
-    struct Reader<'a>(&'a Task);
+/// The call's arguments are read from `mm`, the memory the call was made with.
+fn trace(
+    task: &Arc<Task>,
+    mm: &crate::mm::MemoryManager,
+    nr: u64,
+    args: &[u64; 6],
+    raw: u64,
+    exited: bool,
+) {
+    struct Reader<'a>(&'a crate::mm::MemoryManager);
     impl veil_strace::GuestReader for Reader<'_> {
         fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
             let mut buf = vec![0u8; len];
-            self.0.mm().copy_in(addr, &mut buf).ok().map(|()| buf)
+            self.0.copy_in(addr, &mut buf).ok().map(|()| buf)
         }
     }
     let prefix = if task.tg.tasks().len() > 1 || task.tid != task.tg.tgid {
@@ -138,7 +155,7 @@ fn trace(task: &Arc<Task>, nr: u64, args: &[u64; 6], raw: u64, exited: bool) {
         align_column: defaults.align_column.saturating_sub(prefix.len()),
         ..defaults
     };
-    let mut line = veil_strace::format_call_with(nr, args, raw, &Reader(task), &opts);
+    let mut line = veil_strace::format_call_with(nr, args, raw, &Reader(mm), &opts);
     if exited {
         // exit and exit_group do not return: strace prints "= ?".
         if let Some(eq) = line.rfind("= ") {
