@@ -92,7 +92,8 @@ pub struct Ids {
 }
 
 impl Ids {
-    fn all(id: u32) -> Ids {
+    /// All four ids `id`.
+    pub fn all(id: u32) -> Ids {
         Ids {
             real: id,
             effective: id,

@@ -6,19 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::Mutex;
-use veil_abi::flags::open::O_RDWR;
 use veil_abi::structs::Rlimit;
 use veil_abi::Errno;
 use veil_memmap::MemoryFile;
-use veil_platform::{Platform, Registers};
-use veil_vfs::{HostFile, OpenFile};
+use veil_platform::Platform;
 
-use crate::fd_table::FdTable;
-use crate::fs_context::FsContext;
 use crate::futex::FutexTable;
-use crate::loader;
-use crate::mm::MemoryManager;
-use crate::task::Task;
 use crate::thread_group::ThreadGroup;
 
 /// The kernel release `uname` reports: Veil's own, never the host's.
@@ -33,6 +26,8 @@ pub struct KernelConfig {
     pub strace: bool,
     /// The host name the guest sees.
     pub hostname: String,
+    /// The NIS domain name the guest sees (`uname`); empty for `(none)`.
+    pub domainname: String,
     /// Most tasks (threads) alive at once in the sandbox, as a pids cgroup's
     /// `pids.max`: a `fork` or `clone` beyond it fails with `EAGAIN`. 0: no limit.
     pub pids_limit: usize,
@@ -229,124 +224,10 @@ impl Kernel {
             tracing::warn!("unimplemented system call {nr} ({name}): ENOSYS");
         }
     }
-
-    /// Starts the sandbox's first process: the program at `path` (already resolved
-    /// in `PATH` by the caller) with `argv` and `envp`, in working directory `cwd`,
-    /// stdio from the sentry's fds 0-2. The image is loaded on the new task's own
-    /// thread (the address space is that thread's to change); this waits until the
-    /// load succeeded or failed. `ThreadGroup::wait_done` then waits for the end.
-    pub fn start(
-        self: &Arc<Self>,
-        path: &[u8],
-        argv: &[Vec<u8>],
-        envp: &[Vec<u8>],
-        cwd: &[u8],
-    ) -> Result<Arc<ThreadGroup>, StartError> {
-        let aspace = self.platform.new_address_space().map_err(|e| {
-            StartError::Setup(format!("cannot create the guest address space: {e}"))
-        })?;
-        let mm = Arc::new(MemoryManager::new(aspace, self.memory.clone()));
-        let files = Arc::new(FdTable::new());
-        let console = self.console.get();
-        for fd in 0..3 {
-            if let Some(c) = console.filter(|c| c.stdio[fd as usize]) {
-                // The host terminal: the guest gets the console's slave instead.
-                let stat = crate::tty::pty::slave_stat(self, &c.terminal);
-                if let Ok(f) =
-                    crate::tty::TtyFile::open(&c.terminal, crate::tty::Side::Slave, false, stat)
-                {
-                    let file = OpenFile::new(f, O_RDWR, c.terminal.slave_path());
-                    let _ = files.install_at(fd, file, false, 3);
-                }
-                continue;
-            }
-            // A closed host stdio descriptor stays closed in the guest.
-            if let Ok(f) = HostFile::from_stdio(fd) {
-                let file = OpenFile::new(Arc::new(f), O_RDWR, format!("stdio:{fd}"));
-                let _ = files.install_at(fd, file, false, 3);
-            }
-        }
-        let root = self.namespace().root();
-        let cwd = veil_vfs::walk::WalkCtx::new(self.namespace(), &root, &root)
-            .resolve(
-                cwd,
-                veil_vfs::walk::WalkFlags {
-                    directory: true,
-                    ..Default::default()
-                },
-            )
-            .unwrap_or_else(|_| root.clone());
-        let fs = Arc::new(FsContext::new(root, cwd));
-        let tg = ThreadGroup::new(1, 0, path.to_vec(), host_rlimits());
-        if let Some(c) = console {
-            crate::tty::job::attach_first_process(&c.terminal, &tg);
-        }
-        self.register_thread_group(&tg);
-        {
-            let mut actions = tg.actions.lock();
-            for (i, action) in actions.iter_mut().enumerate() {
-                // SIGKILL and SIGSTOP cannot be ignored.
-                if self.config.inherited_ignored & (1 << i) != 0 && i != 8 && i != 18 {
-                    action.handler = veil_abi::flags::signal::SIG_IGN;
-                }
-            }
-        }
-        let mask = self.config.inherited_mask & !veil_abi::flags::signal::UNBLOCKABLE;
-        let task = Task::new(
-            self.alloc_tid(),
-            tg.clone(),
-            self.clone(),
-            mm,
-            files,
-            fs,
-            mask,
-        );
-        *task.charge.lock() = self.charge_task().ok();
-        *task.comm.lock() = crate::task::comm_of(path);
-        tg.add_task(task.clone());
-
-        let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
-        let (path, argv, envp) = (path.to_vec(), argv.to_vec(), envp.to_vec());
-        crate::run::spawn_with(task, move |task| {
-            match loader::load(
-                &task.kernel,
-                &task.mm(),
-                &task.fs,
-                &path,
-                &path,
-                &argv,
-                &envp,
-            ) {
-                Ok(image) => {
-                    *task.comm.lock() = crate::task::comm_of(&image.exe);
-                    *task.tg.exe.lock() = image.exe;
-                    let _ = loaded_tx.send(Ok(()));
-                    Some(Registers::new_user(image.entry, image.stack_pointer))
-                }
-                Err(e) => {
-                    let _ = loaded_tx.send(Err(e));
-                    None
-                }
-            }
-        })
-        .map_err(StartError::Setup)?;
-        let display = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
-        match loaded_rx.recv() {
-            Ok(Ok(())) => Ok(tg),
-            Ok(Err((errno, reason))) => Err(StartError::Exec {
-                path: display(&tg.exe.lock()),
-                reason,
-                errno,
-            }),
-            Err(_) => Err(StartError::Setup(
-                "the first task died while loading".into(),
-            )),
-        }
-    }
 }
 
 /// The sentry's own resource limits, inherited by the first guest process.
-fn host_rlimits() -> [Rlimit; 16] {
+pub(crate) fn host_rlimits() -> [Rlimit; 16] {
     let mut out = [Rlimit::default(); 16];
     for (i, slot) in out.iter_mut().enumerate() {
         *slot = host_rlimit(i);

@@ -36,6 +36,7 @@ pub mod run;
 pub mod sched;
 pub mod signal;
 pub mod signalfd;
+pub mod spawn;
 pub mod syscalls;
 pub mod sysfs;
 pub mod task;

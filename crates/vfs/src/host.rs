@@ -127,6 +127,12 @@ impl HostFile {
         Ok(HostFile::new(dup, st.st_mode & S_IFMT))
     }
 
+    /// Wraps `fd`, a host descriptor handed to the sentry (an OCI `exec`'s stdio).
+    pub fn from_owned(fd: OwnedFd) -> Result<HostFile, Errno> {
+        let st = nix::sys::stat::fstat(fd.as_raw_fd()).map_err(errno)?;
+        Ok(HostFile::new(fd, st.st_mode & S_IFMT))
+    }
+
     /// Gives up the file, keeping its host descriptor.
     pub fn into_fd(self) -> OwnedFd {
         self.fd

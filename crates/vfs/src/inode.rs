@@ -360,6 +360,12 @@ pub trait InodeOps: Send + Sync {
         None
     }
 
+    /// Whether the inode is seen through a read-only mount, where an open for
+    /// writing is `EROFS` ([`crate::readonly`]).
+    fn read_only(&self) -> bool {
+        false
+    }
+
     // ---- identity ----
 
     /// For downcasting to the implementation (a file system recognising its own inodes

@@ -19,6 +19,7 @@ pub mod inode;
 pub mod inode_file;
 pub mod lock;
 pub mod overlay;
+pub mod readonly;
 pub mod record_lock;
 pub mod tmpfs;
 pub mod walk;

@@ -20,8 +20,12 @@ use super::{fd_arg, SysResult, SyscallCtx};
 use crate::perm::{self, Creds, MAY_EXEC, MAY_READ, MAY_WRITE};
 
 /// Makes `inode` writable: an overlay file is copied up first (opening a lower file for
-/// writing copies it up, as Linux's overlayfs does at open).
+/// writing copies it up, as Linux's overlayfs does at open); `EROFS` on a read-only
+/// mount.
 pub(super) fn prepare_write(inode: &InodeRef) -> Result<(), Errno> {
+    if inode.read_only() {
+        return Err(Errno::EROFS);
+    }
     match inode.as_any().downcast_ref::<OverlayInode>() {
         Some(o) => o.copy_up(),
         None => Ok(()),

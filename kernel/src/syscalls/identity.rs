@@ -25,7 +25,10 @@ pub(super) fn uname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         release: field(KERNEL_RELEASE),
         version: field(KERNEL_VERSION),
         machine: field(if linux32 { "i686" } else { "x86_64" }),
-        domainname: field("(none)"),
+        domainname: field(match sc.task.kernel.config.domainname.as_str() {
+            "" => "(none)",
+            name => name,
+        }),
     };
     sc.task.mm().write_obj(a[0], &u).map(|()| 0)
 }

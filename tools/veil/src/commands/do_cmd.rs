@@ -170,6 +170,7 @@ pub fn run(args: DoArgs) -> ExitCode {
     let config = KernelConfig {
         strace: args.strace,
         hostname,
+        domainname: String::new(),
         pids_limit: args.pids_limit,
         memory_limit: args.memory,
         inherited_ignored,
