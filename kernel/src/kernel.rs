@@ -42,6 +42,9 @@ pub struct KernelConfig {
     pub inherited_ignored: u64,
     /// The signal mask the sentry was started with, the first guest thread's mask.
     pub inherited_mask: u64,
+    /// The file system tree: the host's `/` for `veil do`, a bundle's rootfs and
+    /// mounts for a container.
+    pub rootfs: crate::vfs_setup::RootfsConfig,
 }
 
 /// The default of [`KernelConfig::pids_limit`].
@@ -140,8 +143,12 @@ impl Kernel {
             memfd_seals: crate::memfd::MemfdSeals::default(),
             console: std::sync::OnceLock::new(),
         });
-        let ns = crate::vfs_setup::build(&kernel.memory, Arc::downgrade(&kernel))
-            .map_err(StartError::Setup)?;
+        let ns = crate::vfs_setup::build(
+            &kernel.memory,
+            Arc::downgrade(&kernel),
+            &kernel.config.rootfs,
+        )
+        .map_err(StartError::Setup)?;
         let _ = kernel.mounts.set(ns);
         Ok(kernel)
     }

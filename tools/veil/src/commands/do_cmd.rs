@@ -175,6 +175,7 @@ pub fn run(args: DoArgs) -> ExitCode {
         memory_limit: args.memory,
         inherited_ignored,
         inherited_mask,
+        rootfs: Default::default(),
     };
     let kernel = match Kernel::new(platform, memory, config) {
         Ok(k) => k,
