@@ -80,6 +80,8 @@ pub struct ProcessSpec {
     pub ignored: u64,
     /// The first thread's signal mask.
     pub mask: u64,
+    /// Host descriptors passed on as fds 3, 4, … (`--preserve-fds`).
+    pub extra_fds: Vec<OwnedFd>,
 }
 
 /// Holds a loaded process before its first instruction until [`StartGate::open`].
@@ -128,6 +130,7 @@ impl Kernel {
             stdio: Stdio::Sentry,
             ignored: self.config.inherited_ignored,
             mask: self.config.inherited_mask,
+            extra_fds: Vec::new(),
         };
         self.spawn(spec, None)
     }
@@ -149,6 +152,12 @@ impl Kernel {
         let mm = Arc::new(MemoryManager::new(aspace, self.memory.clone()));
         let files = Arc::new(FdTable::new());
         let terminal = self.install_stdio(&files, spec.stdio);
+        for (fd, host) in (3..).zip(spec.extra_fds) {
+            if let Ok(host) = HostFile::from_owned(host) {
+                let file = OpenFile::new(Arc::new(host), O_RDWR, format!("fd:{fd}"));
+                let _ = files.install_at(fd, file, false, fd as u64 + 1);
+            }
+        }
 
         let root = self.namespace().root();
         let cwd = WalkCtx::new(self.namespace(), &root, &root)
@@ -216,7 +225,6 @@ impl Kernel {
                     return None;
                 }
             };
-            *task.comm.lock() = crate::task::comm_of(&image.exe);
             *task.tg.exe.lock() = image.exe;
             let _ = loaded_tx.send(Ok(()));
             // An unopened gate that is dropped ends the process before it runs.
@@ -238,6 +246,34 @@ impl Kernel {
                 "the first task died while loading".into(),
             )),
         }
+    }
+
+    /// Finds the program `name` in the sandbox as `execvp` does: `name` itself if it
+    /// contains a `/`, else the first executable regular file `DIR/name` for the
+    /// directories of `path` (a `PATH` value; `None` for the usual default).
+    pub fn find_program(&self, name: &[u8], path: Option<&[u8]>) -> Option<Vec<u8>> {
+        if name.contains(&b'/') {
+            return Some(name.to_vec());
+        }
+        let path = path.unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        let root = self.namespace().root();
+        let walk = WalkCtx::new(self.namespace(), &root, &root);
+        path.split(|&b| b == b':').find_map(|dir| {
+            let dir = if dir.is_empty() { &b"."[..] } else { dir };
+            let mut candidate = dir.to_vec();
+            candidate.push(b'/');
+            candidate.extend_from_slice(name);
+            let at = walk.resolve(&candidate, WalkFlags::FOLLOW).ok()?;
+            let attr = self
+                .namespace()
+                .follow_mounts(at)
+                .dirent
+                .inode()
+                .attr()
+                .ok()?;
+            (attr.kind == veil_vfs::inode::FileType::Regular && attr.perm & 0o111 != 0)
+                .then_some(candidate)
+        })
     }
 
     /// Fills descriptors 0-2 of a new process; returns its controlling terminal

@@ -298,7 +298,10 @@ fn do_execve(
     *task.alt_stack.lock() = (0, 2, 0);
     *task.robust_list.lock() = (0, 0);
     task.clear_child_tid.store(0, Ordering::SeqCst);
-    *task.comm.lock() = crate::task::comm_of(&image.exe);
+    // Linux names the process after the file as the caller named it (a symlink's
+    // name, not its target's: `sleep`, not `busybox`).
+    let named = if path.is_empty() { &image.exe } else { &path };
+    *task.comm.lock() = crate::task::comm_of(named);
     *task.tg.exe.lock() = image.exe;
     task.release_vfork_parent();
     *sc.regs = Registers::new_user(image.entry, image.stack_pointer);

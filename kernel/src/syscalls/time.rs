@@ -134,7 +134,13 @@ pub(super) fn time(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// Sleeps until `deadline`; on interruption stores the time left in `rem` (if given)
 /// and fails with `EINTR`.
 fn sleep(sc: &SyscallCtx<'_>, deadline: Instant, rem: u64) -> SysResult {
-    match sc.task.sleep_until(deadline) {
+    // A wake that is not a signal to handle (a `SIGCONT` or ignored signal, a
+    // stray wake-up) does not end a sleep: it goes on until the deadline.
+    let mut result = sc.task.sleep_until(deadline);
+    while result == BlockResult::Woken && Instant::now() < deadline {
+        result = sc.task.sleep_until(deadline);
+    }
+    match result {
         BlockResult::Interrupted => {
             if rem != 0 {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -61,6 +61,8 @@ pub struct HostConsole {
     saved: Mutex<Option<Termios>>,
     writing: AtomicBool,
     output_waker: Arc<PumpWaker>,
+    /// Set by [`HostConsole::close`]: the pumps stop and let go of the host terminal.
+    closed: AtomicBool,
 }
 
 impl HostConsole {
@@ -90,7 +92,26 @@ impl HostConsole {
             .open(format!("/proc/self/fd/{first}"))
             .ok()
             .or_else(|| fds[first].try_clone_to_owned().ok().map(File::from))?;
-        let probe = HostFile::from_stdio(first as i32).ok()?;
+        Self::over(kernel, host, stdio)
+    }
+
+    /// Makes a console whose host side is the terminal `fd` (an OCI `exec --tty`'s
+    /// pty slave), for a process whose descriptors 0-2 all are its terminal. `None`
+    /// when `fd` is not a terminal.
+    pub fn attach_fd(kernel: &Arc<Kernel>, fd: OwnedFd) -> Option<Arc<HostConsole>> {
+        if !nix::unistd::isatty(fd.as_raw_fd()).unwrap_or(false) {
+            return None;
+        }
+        Self::over(kernel, File::from(fd), [true; 3])
+    }
+
+    /// The console over the host terminal `host`: pty settings and size from it, raw
+    /// mode, pumps started.
+    fn over(kernel: &Arc<Kernel>, host: File, stdio: [bool; 3]) -> Option<Arc<HostConsole>> {
+        let probe = HostFile::new(
+            OwnedFd::from(host.try_clone().ok()?),
+            veil_abi::flags::mode::S_IFCHR,
+        );
         let guest_termios = probe.tcgets().ok()?;
         let winsize = probe.winsize().unwrap_or_default();
         let terminal = kernel
@@ -112,6 +133,7 @@ impl HostConsole {
             saved: Mutex::new(saved),
             writing: AtomicBool::new(false),
             output_waker: Arc::new(PumpWaker::default()),
+            closed: AtomicBool::new(false),
         });
         console.clone().start_pumps();
         Some(console)
@@ -137,6 +159,16 @@ impl HostConsole {
         let waker: Arc<dyn PollWaker> = room.clone();
         let mut buf = [0u8; 1024];
         loop {
+            // Wait for input a little at a time, so that `close` is seen.
+            let mut fds = [nix::poll::PollFd::new(
+                host.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)) {
+                _ if self.closed.load(Ordering::SeqCst) => return,
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                _ => {}
+            }
             let n = match host.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
@@ -163,6 +195,9 @@ impl HostConsole {
         };
         let mut buf = [0u8; 4096];
         loop {
+            if self.closed.load(Ordering::SeqCst) {
+                return;
+            }
             self.writing.store(true, Ordering::SeqCst);
             let n = self.terminal.take_output(&mut buf);
             if n > 0 {
@@ -203,5 +238,15 @@ impl HostConsole {
         if let Some(saved) = self.saved.lock().take() {
             let _ = termios::tcsetattr(self.host.as_fd(), SetArg::TCSADRAIN, &saved);
         }
+    }
+
+    /// [`HostConsole::finish`], then stops the pumps so that the host terminal is
+    /// closed once the last holder of the console lets go (an OCI `exec`'s console:
+    /// the client sees its pty hang up when the process ends, while the sandbox
+    /// goes on).
+    pub fn close(&self) {
+        self.finish();
+        self.closed.store(true, Ordering::SeqCst);
+        self.output_waker.wake();
     }
 }

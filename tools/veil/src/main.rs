@@ -1,11 +1,13 @@
 //! `veil`: run programs in a Veil sandbox.
 //!
 //! Commands: `veil do` runs one program sandboxed over the host's `/`; `veil syscalls`
-//! prints the syscall compatibility table. The OCI runtime commands arrive with their
-//! own issue.
+//! prints the syscall compatibility table; the OCI runtime commands (runc's command
+//! line: `create`, `start`, `run`, `exec`, …) run containers, each a sandbox (see
+//! [`oci`]).
 
 mod commands;
 mod logging;
+mod oci;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "veil", version, about)]
 struct Cli {
+    #[command(flatten)]
+    globals: oci::GlobalOptions,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +29,37 @@ enum Command {
     Do(commands::do_cmd::DoArgs),
     /// Print the syscall compatibility table (docs/compatibility.md).
     Syscalls(commands::syscalls::SyscallsArgs),
+    /// Write a starting config.json.
+    Spec(oci::spec_cmd::SpecArgs),
+    /// Create a container: its sandbox ready, its process waiting for `start`.
+    Create(oci::lifecycle::CreateArgs),
+    /// Start a created container's process.
+    Start(oci::lifecycle::IdArgs),
+    /// Create and start a container, and (without -d) wait for it and delete it.
+    Run(oci::lifecycle::RunArgs),
+    /// Print a container's state as JSON.
+    State(oci::lifecycle::IdArgs),
+    /// Send a signal to a container's init (or all its processes).
+    Kill(oci::lifecycle::KillArgs),
+    /// Delete a stopped container (with --force, a running one).
+    Delete(oci::lifecycle::DeleteArgs),
+    /// Run a new process in a running container.
+    Exec(oci::exec::ExecArgs),
+    /// List a container's processes.
+    Ps(oci::query::PsArgs),
+    /// List the containers.
+    List(oci::query::ListArgs),
+    /// Pause a container's processes (not supported yet).
+    Pause(oci::lifecycle::IdArgs),
+    /// Resume a paused container (not supported yet).
+    Resume(oci::lifecycle::IdArgs),
+    /// Print a container's resource use.
+    Events(oci::query::EventsArgs),
+    /// Print what this runtime supports, as JSON.
+    Features,
+    /// The sentry of a container (started by `create`).
+    #[command(hide = true)]
+    Boot(oci::boot::BootArgs),
 }
 
 /// Exit status when the sentry itself fails (a bug): no guest status to report.
@@ -63,8 +98,25 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
-        Command::Do(args) => commands::do_cmd::run(args),
-        Command::Syscalls(args) => commands::syscalls::run(args),
-    }
+    let g = &cli.globals;
+    let result = match cli.command {
+        Command::Do(args) => return commands::do_cmd::run(args),
+        Command::Syscalls(args) => return commands::syscalls::run(args),
+        Command::Boot(args) => return oci::boot::run(g, args),
+        Command::Spec(args) => oci::spec_cmd::spec(&args),
+        Command::Create(args) => oci::lifecycle::create(g, &args),
+        Command::Start(args) => oci::lifecycle::start(g, &args),
+        Command::Run(args) => oci::lifecycle::run(g, &args),
+        Command::State(args) => oci::lifecycle::state(g, &args),
+        Command::Kill(args) => oci::lifecycle::kill(g, &args),
+        Command::Delete(args) => oci::lifecycle::delete(g, &args),
+        Command::Exec(args) => oci::exec::exec(g, &args),
+        Command::Ps(args) => oci::query::ps(g, &args),
+        Command::List(args) => oci::query::list(g, &args),
+        Command::Pause(_) => oci::query::pause(g, "pause"),
+        Command::Resume(_) => oci::query::pause(g, "resume"),
+        Command::Events(args) => oci::query::events(g, &args),
+        Command::Features => oci::query::features(),
+    };
+    oci::finish(g, result)
 }
