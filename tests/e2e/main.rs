@@ -24,6 +24,7 @@ mod inherited;
 mod locks;
 mod memory;
 mod native;
+mod oci;
 mod overlay;
 mod poll;
 mod process;
