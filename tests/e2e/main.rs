@@ -15,6 +15,7 @@ mod harness;
 mod bash;
 mod busybox;
 mod cli;
+mod clients;
 mod epoll;
 mod files;
 mod fuzz;

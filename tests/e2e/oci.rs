@@ -71,36 +71,10 @@ impl Sandbox {
 
     /// Runs `veil --root <root> args…` with stdio in files, for at most 60 s.
     fn oci(&self, args: &[&str]) -> Run {
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let out = self.dir.join(&format!("out.{n}"));
-        let err = self.dir.join(&format!("err.{n}"));
         let mut cmd = Command::new(VEIL);
         cmd.arg("--root").arg(self.root()).args(args);
         cmd.current_dir(self.bundle());
-        let what = format!("veil {}", args.join(" "));
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(fs::File::create(&out).unwrap())
-            .stderr(fs::File::create(&err).unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {what}: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{what} still running after 60 s");
-            }
-            thread::sleep(Duration::from_millis(2));
-        };
-        Run {
-            what,
-            status,
-            stdout: fs::read(&out).unwrap_or_default(),
-            stderr: fs::read(&err).unwrap_or_default(),
-        }
+        run_to_files(&mut cmd, &self.dir)
     }
 
     /// The `status` of `state ID`.
@@ -144,6 +118,42 @@ impl Drop for Sandbox {
 }
 
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs `cmd` with stdin from /dev/null and stdout and stderr in files of `dir`
+/// (a process it leaves running may keep them), for at most 60 s.
+pub fn run_to_files(cmd: &mut Command, dir: &TempDir) -> Run {
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let out = dir.join(&format!("out.{n}"));
+    let err = dir.join(&format!("err.{n}"));
+    let mut what = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        what.push(' ');
+        what.push_str(&arg.to_string_lossy());
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&out).unwrap())
+        .stderr(fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} still running after 60 s");
+        }
+        thread::sleep(Duration::from_millis(2));
+    };
+    Run {
+        what,
+        status,
+        stdout: fs::read(&out).unwrap_or_default(),
+        stderr: fs::read(&err).unwrap_or_default(),
+    }
+}
 
 fn alive(pid: i32) -> bool {
     let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
