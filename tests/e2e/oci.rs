@@ -224,6 +224,23 @@ fn init_ignores_term_without_a_handler_like_a_pid_namespace_init() {
         ],
     );
     b.oci(&["run", "-d", "c"]).assert_code(0);
+    // A TERM before the trap is set would be ignored: wait until init catches it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = b.oci(&["exec", "c", "cat", "/proc/1/status"]);
+        let caught = r
+            .out()
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .map(str::trim)
+            .and_then(|m| u64::from_str_radix(m, 16).ok())
+            .is_some_and(|m| m & (1 << (libc::SIGTERM - 1)) != 0);
+        if caught {
+            break;
+        }
+        assert!(Instant::now() < deadline, "init never caught TERM");
+        thread::sleep(Duration::from_millis(20));
+    }
     b.oci(&["kill", "c", "TERM"]).assert_code(0);
     b.wait_status("c", "stopped");
 }
