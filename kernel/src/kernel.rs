@@ -114,6 +114,8 @@ pub struct Kernel {
     /// The console, when the sentry's stdio is a host terminal (set before
     /// [`Kernel::start`], which gives it to the first process).
     pub console: std::sync::OnceLock<Arc<crate::tty::console::HostConsole>>,
+    /// The sandbox's network (internet sockets and their ports).
+    pub net: Arc<crate::net::Netstack>,
 }
 
 impl Kernel {
@@ -142,6 +144,7 @@ impl Kernel {
             memfd_fs: std::sync::OnceLock::new(),
             memfd_seals: crate::memfd::MemfdSeals::default(),
             console: std::sync::OnceLock::new(),
+            net: Arc::default(),
         });
         let ns = crate::vfs_setup::build(
             &kernel.memory,

@@ -28,6 +28,7 @@ pub mod kernel;
 pub mod loader;
 pub mod memfd;
 pub mod mm;
+pub mod net;
 pub mod perm;
 pub mod pidfd;
 pub mod pipe;

@@ -25,6 +25,7 @@ mod inherited;
 mod locks;
 mod memory;
 mod native;
+mod network;
 mod oci;
 mod overlay;
 mod poll;

@@ -147,6 +147,9 @@ pub(super) fn ioctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             return crate::tty::ioctl(sc.task, tty, request, a[2]);
         }
     }
+    if let Some(r) = super::inet::socket_ioctl(sc, &file, request, a[2]) {
+        return r;
+    }
     match request {
         // O_NONBLOCK and O_ASYNC of the description, as F_SETFL sets them.
         FIONBIO | FIOASYNC => {

@@ -10,6 +10,7 @@ mod epoll;
 mod fd;
 mod file;
 mod identity;
+mod inet;
 mod inotify;
 mod memfd;
 mod misc;

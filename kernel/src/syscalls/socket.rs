@@ -186,6 +186,9 @@ fn send_target(
 
 /// `sendto(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn sendto(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::sendto(sc, &sock, a);
+    }
     let (fd, buf, len, flags, addr) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4]);
     with_socket(sc, fd, |sock| {
         let target = send_target(sc, sock, addr, a[5])?;
@@ -215,6 +218,9 @@ fn sender_name(sock: &UnixSocket, got: &Received) -> Option<Vec<u8>> {
 
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::recvfrom(sc, &sock, a);
+    }
     let (fd, buf, len, flags, addr, addrlen) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
     with_socket(sc, fd, |sock| {
         sc.task.mm().check(buf, len, crate::mm::Access::Write)?;
@@ -232,19 +238,31 @@ pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 /// The fields of a `struct msghdr`.
-struct MsgHdr {
-    name: u64,
-    namelen: u32,
-    iov: Vec<Iovec>,
-    control: u64,
-    controllen: u64,
+pub(super) struct MsgHdr {
+    /// `msg_name`.
+    pub name: u64,
+    /// `msg_namelen`.
+    pub namelen: u32,
+    /// The buffers.
+    pub iov: Vec<Iovec>,
+    /// `msg_control`.
+    pub control: u64,
+    /// `msg_controllen`.
+    pub controllen: u64,
 }
 
-fn read_msghdr(sc: &SyscallCtx<'_>, addr: u64) -> Result<MsgHdr, Errno> {
+/// Most buffers one message takes (`UIO_MAXIOV`): more is `EMSGSIZE`.
+const UIO_MAXIOV: u64 = 1024;
+
+/// Reads the `struct msghdr` at `addr` and its iovec array.
+pub(super) fn read_msghdr(sc: &SyscallCtx<'_>, addr: u64) -> Result<MsgHdr, Errno> {
     let mut raw = [0u8; MSGHDR_SIZE as usize];
     sc.task.mm().copy_in(addr, &mut raw)?;
     let u64_at = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap_or_default());
     let namelen = u32::from_le_bytes(raw[8..12].try_into().unwrap_or_default());
+    if u64_at(24) > UIO_MAXIOV {
+        return Err(Errno::EMSGSIZE);
+    }
     let iov = iovecs(sc, u64_at(16), u64_at(24))?;
     Ok(MsgHdr {
         name: u64_at(0),
@@ -318,7 +336,7 @@ fn parse_control(
 }
 
 /// Gathers the bytes the iovecs of `hdr` point at.
-fn gather(sc: &SyscallCtx<'_>, iov: &[Iovec]) -> Result<Vec<u8>, Errno> {
+pub(super) fn gather(sc: &SyscallCtx<'_>, iov: &[Iovec]) -> Result<Vec<u8>, Errno> {
     let total: u64 = iov.iter().map(|v| v.len).sum();
     let mut data = vec![0u8; total.min(1 << 26) as usize];
     let mut at = 0;
@@ -342,6 +360,9 @@ fn send_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 /// `sendmsg(fd, msg, flags)`.
 pub(super) fn sendmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::send_one(sc, &sock, msg, flags);
+    }
     with_socket(sc, a[0], |sock| send_one(sc, sock, msg, flags))
 }
 
@@ -463,57 +484,75 @@ fn recv_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 /// `recvmsg(fd, msg, flags)`.
 pub(super) fn recvmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::recv_one(sc, &sock, msg, flags);
+    }
     with_socket(sc, a[0], |sock| recv_one(sc, sock, msg, flags))
 }
 
 /// `sizeof(struct mmsghdr)`: a msghdr and the length it got.
 const MMSGHDR_SIZE: u64 = 64;
 
+/// Runs `one` on each `struct mmsghdr` of `vec` (up to `vlen`, at most 1024),
+/// recording each one's result length; the count done, or the first error if none
+/// was. `more` gives the flags of the calls after the first.
+fn each_mmsg(
+    sc: &SyscallCtx<'_>,
+    vec: u64,
+    vlen: u64,
+    flags: u32,
+    more: u32,
+    one: impl Fn(&SyscallCtx<'_>, u64, u32) -> SysResult,
+) -> SysResult {
+    let mut done = 0;
+    while done < vlen.min(1024) {
+        let entry = vec + done * MMSGHDR_SIZE;
+        let f = if done == 0 { flags } else { flags | more };
+        match one(sc, entry, f) {
+            Ok(n) => sc.task.mm().write_obj(entry + MSGHDR_SIZE, &(n as u32))?,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+        done += 1;
+    }
+    Ok(done)
+}
+
 /// `sendmmsg(fd, msgvec, vlen, flags)`: the messages one by one; the count sent, or
 /// the first error if none was.
 pub(super) fn sendmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let (vec, vlen, flags) = (a[1], a[2].min(1024), a[3] as u32);
+    let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
+            super::inet::send_one(sc, &sock, m, f)
+        });
+    }
     with_socket(sc, a[0], |sock| {
-        let mut done = 0;
-        while done < vlen {
-            let entry = vec + done * MMSGHDR_SIZE;
-            match send_one(sc, sock, entry, flags) {
-                Ok(n) => sc.task.mm().write_obj(entry + MSGHDR_SIZE, &(n as u32))?,
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
-            }
-            done += 1;
-        }
-        Ok(done)
+        each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| send_one(sc, sock, m, f))
     })
 }
 
 /// `recvmmsg(fd, msgvec, vlen, flags, timeout)`: up to `vlen` messages; after the
 /// first, only those already queued (the timeout is not applied).
 pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    let (vec, vlen, flags) = (a[1], a[2].min(1024), a[3] as u32);
+    let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
+            super::inet::recv_one(sc, &sock, m, f)
+        });
+    }
     with_socket(sc, a[0], |sock| {
-        let mut done = 0;
-        while done < vlen {
-            let entry = vec + done * MMSGHDR_SIZE;
-            let f = if done == 0 {
-                flags
-            } else {
-                flags | MSG_DONTWAIT
-            };
-            match recv_one(sc, sock, entry, f) {
-                Ok(n) => sc.task.mm().write_obj(entry + MSGHDR_SIZE, &(n as u32))?,
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
-            }
-            done += 1;
-        }
-        Ok(done)
+        each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
+            recv_one(sc, sock, m, f)
+        })
     })
 }
 
 /// `shutdown(fd, how)`.
 pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::shutdown(&sock, a[1]);
+    }
     with_socket(sc, a[0], |sock| {
         let (read, write) = match a[1] {
             0 => (true, false),
@@ -527,7 +566,12 @@ pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 /// Writes an option's bytes, truncated to the caller's `optlen`, and the length.
-fn write_option(sc: &SyscallCtx<'_>, optval: u64, optlen: u64, bytes: &[u8]) -> SysResult {
+pub(super) fn write_option(
+    sc: &SyscallCtx<'_>,
+    optval: u64,
+    optlen: u64,
+    bytes: &[u8],
+) -> SysResult {
     let len: i32 = sc.task.mm().read_obj(optlen)?;
     if len < 0 {
         return Err(Errno::EINVAL);
@@ -541,6 +585,9 @@ fn write_option(sc: &SyscallCtx<'_>, optval: u64, optlen: u64, bytes: &[u8]) -> 
 /// `getsockopt(fd, level, optname, optval, optlen)`: the `SOL_SOCKET` options a Unix
 /// socket pair has; other levels are `EOPNOTSUPP`, unknown options `ENOPROTOOPT`.
 pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::getsockopt(sc, &sock, a);
+    }
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4]);
     with_socket(sc, a[0], |sock| {
         if level != SOL_SOCKET {
@@ -584,6 +631,9 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `setsockopt(fd, level, optname, optval, optlen)`: `SO_SNDBUF`, `SO_RCVBUF` and
 /// `SO_PASSCRED`; other options `ENOPROTOOPT`, other levels `EOPNOTSUPP`.
 pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::setsockopt(sc, &sock, a);
+    }
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4] as i64);
     with_socket(sc, a[0], |sock| {
         if level != SOL_SOCKET {
@@ -609,15 +659,13 @@ pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 }
 
 /// `SO_RCVTIMEO`/`SO_SNDTIMEO` from a `struct timeval` (`EINVAL` if shorter, `EDOM`
-/// for microseconds outside `0..1_000_000`); zero waits for ever, and a negative
-/// time is taken as zero, as Linux's `sock_set_timeout`.
-fn set_timeout_option(
+/// for microseconds outside `0..1_000_000`); `None` (zero) waits for ever, and a
+/// negative time is taken as zero, as Linux's `sock_set_timeout`.
+pub(super) fn read_timeout_option(
     sc: &SyscallCtx<'_>,
-    sock: &UnixSocket,
-    name: i32,
     optval: u64,
     optlen: i64,
-) -> SysResult {
+) -> Result<Option<std::time::Duration>, Errno> {
     if optlen < std::mem::size_of::<Timeval>() as i64 {
         return Err(Errno::EINVAL);
     }
@@ -633,11 +681,23 @@ fn set_timeout_option(
             tv.tv_usec as u32 * 1000,
         ))
     };
+    Ok(t.filter(|d| !d.is_zero()))
+}
+
+/// Sets `SO_RCVTIMEO` or `SO_SNDTIMEO` (`name`) of a Unix socket.
+fn set_timeout_option(
+    sc: &SyscallCtx<'_>,
+    sock: &UnixSocket,
+    name: i32,
+    optval: u64,
+    optlen: i64,
+) -> SysResult {
+    let t = read_timeout_option(sc, optval, optlen)?;
     let which = if name == SO_RCVTIMEO {
         Timeout::Receive
     } else {
         Timeout::Send
     };
-    sock.set_timeout(which, t.filter(|d| !d.is_zero()));
+    sock.set_timeout(which, t);
     Ok(0)
 }

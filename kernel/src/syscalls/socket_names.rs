@@ -13,11 +13,14 @@ use veil_vfs::OpenFile;
 use super::fd::nofile_limit;
 use super::path::{resolve, resolve_parent};
 use super::{fd_arg, SysResult, SyscallCtx};
+use crate::net::addr::Family;
 use crate::perm::{self, Creds, MAY_WRITE};
 use crate::unix_names::{self, Key};
 use crate::unix_socket::{Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM};
 
 const AF_UNIX: u64 = 1;
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
 const SOCK_RAW: i32 = 3;
 const SOCK_NONBLOCK: u64 = 0o4000;
 const SOCK_CLOEXEC: u64 = 0o2000000;
@@ -103,12 +106,15 @@ fn socket_arc(sc: &SyscallCtx<'_>, fd: u64) -> Result<(Arc<OpenFile>, Arc<UnixSo
     Ok((file, sock))
 }
 
-/// `socket(domain, type, protocol)`: Unix sockets; other families are
-/// `EAFNOSUPPORT` (no inet or netlink sockets yet).
+/// `socket(domain, type, protocol)`: Unix sockets, internet ones (`inet.rs`);
+/// other families are `EAFNOSUPPORT`.
 pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (domain, ty, protocol) = (a[0], a[1], a[2]);
-    if domain != AF_UNIX {
-        return Err(Errno::EAFNOSUPPORT);
+    match domain {
+        AF_UNIX => {}
+        AF_INET => return super::inet::socket(sc, Family::V4, ty, protocol),
+        AF_INET6 => return super::inet::socket(sc, Family::V6, ty, protocol),
+        _ => return Err(Errno::EAFNOSUPPORT),
     }
     if ty & !(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
@@ -146,6 +152,9 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// name exists); an abstract name registers it; the family alone autobinds. A socket
 /// binds once (`EINVAL`).
 pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::bind(sc, &sock, a);
+    }
     let (_, sock) = socket_arc(sc, a[0])?;
     let address = read_address(sc, a[1], a[2])?;
     if sock.names.lock().name.is_some() {
@@ -197,6 +206,9 @@ pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// (autobound if it has no name); a datagram socket is `EOPNOTSUPP`, a connected one
 /// `EINVAL`.
 pub(super) fn listen(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::listen(&sock, a);
+    }
     let (_, sock) = socket_arc(sc, a[0])?;
     if sock.kind == SOCK_DGRAM {
         return Err(Errno::EOPNOTSUPP);
@@ -257,6 +269,10 @@ pub(super) fn datagram_target(
 /// one (`ECONNREFUSED` if it does not listen; waits while its queue is full, or
 /// `EAGAIN` when non-blocking); a datagram socket sends to the named one from now on.
 pub(super) fn connect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        let file = sc.task.files.get(fd_arg(a[0]))?;
+        return super::inet::connect(sc, &file, &sock, a);
+    }
     let (file, sock) = socket_arc(sc, a[0])?;
     let address = read_address(sc, a[1], a[2])?;
     let target = find(sc, &address)?;
@@ -311,6 +327,9 @@ pub(super) fn connect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// waiting for one unless non-blocking (`EAGAIN`); `EINVAL` unless listening.
 pub(super) fn accept4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let file = sc.task.files.get(fd_arg(a[0]))?;
+    if let Some(sock) = crate::net::socket::InetSocket::of(&file) {
+        return super::inet::accept4(sc, &file, &sock, a);
+    }
     if a[3] & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -364,6 +383,9 @@ pub(super) fn accept(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `getsockname(fd, addr, addrlen)`: the bound name, or the family alone.
 pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::getsockname(sc, &sock, a);
+    }
     let (_, sock) = socket_arc(sc, a[0])?;
     let name = sock.names.lock().name.clone();
     write_address(sc, name.as_deref(), a[1], a[2]).map(|()| 0)
@@ -371,6 +393,9 @@ pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `getpeername(fd, addr, addrlen)`: the peer's name (`ENOTCONN` if none).
 pub(super) fn getpeername(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
+    if let Some(sock) = super::inet::lookup(sc, a[0])? {
+        return super::inet::getpeername(sc, &sock, a);
+    }
     let (_, sock) = socket_arc(sc, a[0])?;
     if !sock.connected() {
         return Err(Errno::ENOTCONN);

@@ -1,4 +1,4 @@
-//! `veil do [--platform=ptrace] [--strace] [--pids-limit=N] [--memory=BYTES] [--debug-log=FILE] -- CMD ARGS…`
+//! `veil do [--platform=ptrace] [--network=none] [--strace] [--pids-limit=N] [--memory=BYTES] [--debug-log=FILE] -- CMD ARGS…`
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -35,6 +35,14 @@ pub enum PlatformKind {
     Ptrace,
 }
 
+/// Networks `--network` accepts.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NetworkMode {
+    /// Only loopback (`lo`: 127.0.0.0/8 and ::1), all inside the sentry: TCP and
+    /// UDP between the sandbox's processes, nothing in or out.
+    None,
+}
+
 /// Arguments of `veil do`.
 #[derive(Args, Debug)]
 pub struct DoArgs {
@@ -44,6 +52,9 @@ pub struct DoArgs {
     /// Print every guest system call on stderr, as strace does.
     #[arg(long)]
     strace: bool,
+    /// The sandbox's network (the host's network is not reachable yet).
+    #[arg(long, value_enum, default_value = "none")]
+    network: NetworkMode,
     /// Most tasks (threads) alive at once in the sandbox; a fork or clone beyond it
     /// fails with EAGAIN. 0 means no limit.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PIDS_LIMIT)]
@@ -115,6 +126,10 @@ fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
 pub fn run(args: DoArgs) -> ExitCode {
     if let Err(e) = crate::logging::init(args.debug_log.as_deref()) {
         return fail(e, 125);
+    }
+    match args.network {
+        // The kernel's own loopback network: nothing to set up on the host.
+        NetworkMode::None => tracing::debug!("network: loopback only"),
     }
     let cmd = PathBuf::from(&args.command[0]);
     let Some(path) = resolve(&cmd) else {

@@ -1,0 +1,75 @@
+//! The sandbox's network is its own: a server inside `veil do` is reachable from the
+//! same sandbox and not from the host, and the host's servers are not reachable from
+//! the sandbox (`--network=none`, loopback in the sentry). What loopback TCP and UDP
+//! do is in `tests/syscalls/inet.c` and `tests/programs/differential/
+//! loopback_network.sh`.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::process::Stdio;
+
+use crate::harness::{veil, veil_cmd};
+
+#[test]
+fn a_guest_server_answers_a_guest_client_with_200() {
+    let script = r#"
+import http.server, threading, urllib.request
+srv = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+print(urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/").status)
+"#;
+    let r = veil(&["python3", "-c", script]);
+    r.assert_code(0);
+    assert_eq!(r.out(), "200\n", "{}", r.context());
+}
+
+#[test]
+fn a_guest_listener_is_not_on_the_hosts_loopback() {
+    // A free host port: bind, note it, release it.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = format!(
+        "import socket, sys, time\n\
+         s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(5)\n\
+         print('listening', flush=True); time.sleep(30)"
+    );
+    let mut child = veil_cmd(&[], &["python3", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "listening\n");
+    let from_host = TcpStream::connect(("127.0.0.1", port));
+    let _ = child.kill();
+    let _ = child.wait();
+    let err = from_host.expect_err("the host reached a port bound inside the sandbox");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn the_hosts_listener_is_not_reachable_from_the_guest() {
+    let host = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let script = format!(
+        "import socket\n\
+         try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=5); print('reached')\n\
+         except ConnectionRefusedError: print('refused')"
+    );
+    let r = veil(&["python3", "-c", &script]);
+    r.assert_code(0);
+    assert_eq!(r.out(), "refused\n", "{}", r.context());
+}
+
+#[test]
+fn other_network_modes_are_refused_with_one_line() {
+    let r = crate::harness::run(&mut veil_cmd(&["--network=host"], &["true"]));
+    assert_ne!(r.code(), 0);
+    r.assert_one_line_error();
+}
