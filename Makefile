@@ -11,7 +11,7 @@ VEIL  := target/release/veil
 # Debian packages the tests need: a static busybox, gcc with static libc for the C
 # test programs, and the real programs of the differential suite (tests/programs/differential).
 TEST_PACKAGES := busybox-static gcc libc6-dev git sqlite3 perl make xz-utils python3 bc \
-	bsdutils tmux curl podman containerd runc
+	bsdutils tmux curl iproute2 podman containerd runc
 
 # The conformance suite's subject: a command prefix the case's command follows.
 SANDBOX ?= $(CURDIR)/target/debug/veil do --

@@ -6,9 +6,11 @@
 //! * [`socket`]: the socket itself: TCP over an in-sentry stream pair, UDP queues.
 //! * [`options`]: the socket options that are stored values.
 //! * [`interfaces`]: the interfaces the sandbox has (`lo`), for `ioctl` and netlink.
+//! * [`netlink`]: `NETLINK_ROUTE` sockets answering for those interfaces.
 
 pub mod addr;
 pub mod interfaces;
+pub mod netlink;
 pub mod options;
 pub mod ports;
 pub mod socket;

@@ -17,6 +17,7 @@ mod misc;
 mod mlock;
 mod mmap;
 mod namei;
+mod netlink;
 mod path;
 mod pidfd;
 mod poll;

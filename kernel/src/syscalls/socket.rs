@@ -189,6 +189,9 @@ pub(super) fn sendto(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::sendto(sc, &sock, a);
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::sendto(sc, &sock, a);
+    }
     let (fd, buf, len, flags, addr) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4]);
     with_socket(sc, fd, |sock| {
         let target = send_target(sc, sock, addr, a[5])?;
@@ -220,6 +223,9 @@ fn sender_name(sock: &UnixSocket, got: &Received) -> Option<Vec<u8>> {
 pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::recvfrom(sc, &sock, a);
+    }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::recvfrom(sc, &sock, a);
     }
     let (fd, buf, len, flags, addr, addrlen) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
     with_socket(sc, fd, |sock| {
@@ -363,6 +369,9 @@ pub(super) fn sendmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::send_one(sc, &sock, msg, flags);
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::send_one(sc, &sock, msg, flags);
+    }
     with_socket(sc, a[0], |sock| send_one(sc, sock, msg, flags))
 }
 
@@ -487,6 +496,9 @@ pub(super) fn recvmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::recv_one(sc, &sock, msg, flags);
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::recv_one(sc, &sock, msg, flags);
+    }
     with_socket(sc, a[0], |sock| recv_one(sc, sock, msg, flags))
 }
 
@@ -527,6 +539,11 @@ pub(super) fn sendmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             super::inet::send_one(sc, &sock, m, f)
         });
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
+            super::netlink::send_one(sc, &sock, m, f)
+        });
+    }
     with_socket(sc, a[0], |sock| {
         each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| send_one(sc, sock, m, f))
     })
@@ -541,6 +558,11 @@ pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             super::inet::recv_one(sc, &sock, m, f)
         });
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
+            super::netlink::recv_one(sc, &sock, m, f)
+        });
+    }
     with_socket(sc, a[0], |sock| {
         each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
             recv_one(sc, sock, m, f)
@@ -552,6 +574,9 @@ pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::shutdown(&sock, a[1]);
+    }
+    if super::netlink::lookup(sc, a[0])?.is_some() {
+        return Err(Errno::EOPNOTSUPP);
     }
     with_socket(sc, a[0], |sock| {
         let (read, write) = match a[1] {
@@ -587,6 +612,9 @@ pub(super) fn write_option(
 pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::getsockopt(sc, &sock, a);
+    }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::getsockopt(sc, &sock, a);
     }
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4]);
     with_socket(sc, a[0], |sock| {
@@ -633,6 +661,9 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::setsockopt(sc, &sock, a);
+    }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::setsockopt(sc, &sock, a);
     }
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4] as i64);
     with_socket(sc, a[0], |sock| {

@@ -21,6 +21,7 @@ use crate::unix_socket::{Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STR
 const AF_UNIX: u64 = 1;
 const AF_INET: u64 = 2;
 const AF_INET6: u64 = 10;
+const AF_NETLINK: u64 = 16;
 const SOCK_RAW: i32 = 3;
 const SOCK_NONBLOCK: u64 = 0o4000;
 const SOCK_CLOEXEC: u64 = 0o2000000;
@@ -106,14 +107,15 @@ fn socket_arc(sc: &SyscallCtx<'_>, fd: u64) -> Result<(Arc<OpenFile>, Arc<UnixSo
     Ok((file, sock))
 }
 
-/// `socket(domain, type, protocol)`: Unix sockets, internet ones (`inet.rs`);
-/// other families are `EAFNOSUPPORT`.
+/// `socket(domain, type, protocol)`: Unix sockets, internet ones (`inet.rs`),
+/// `NETLINK_ROUTE` ones (`netlink.rs`); other families are `EAFNOSUPPORT`.
 pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (domain, ty, protocol) = (a[0], a[1], a[2]);
     match domain {
         AF_UNIX => {}
         AF_INET => return super::inet::socket(sc, Family::V4, ty, protocol),
         AF_INET6 => return super::inet::socket(sc, Family::V6, ty, protocol),
+        AF_NETLINK => return super::netlink::socket(sc, ty, protocol),
         _ => return Err(Errno::EAFNOSUPPORT),
     }
     if ty & !(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
@@ -154,6 +156,9 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::bind(sc, &sock, a);
+    }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::bind(sc, &sock, a);
     }
     let (_, sock) = socket_arc(sc, a[0])?;
     let address = read_address(sc, a[1], a[2])?;
@@ -208,6 +213,9 @@ pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn listen(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::listen(&sock, a);
+    }
+    if super::netlink::lookup(sc, a[0])?.is_some() {
+        return Err(Errno::EOPNOTSUPP);
     }
     let (_, sock) = socket_arc(sc, a[0])?;
     if sock.kind == SOCK_DGRAM {
@@ -273,6 +281,9 @@ pub(super) fn connect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
         let file = sc.task.files.get(fd_arg(a[0]))?;
         return super::inet::connect(sc, &file, &sock, a);
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::connect(sc, &sock, a);
+    }
     let (file, sock) = socket_arc(sc, a[0])?;
     let address = read_address(sc, a[1], a[2])?;
     let target = find(sc, &address)?;
@@ -330,6 +341,9 @@ pub(super) fn accept4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = crate::net::socket::InetSocket::of(&file) {
         return super::inet::accept4(sc, &file, &sock, a);
     }
+    if crate::net::netlink::NetlinkSocket::of(&file).is_some() {
+        return Err(Errno::EOPNOTSUPP);
+    }
     if a[3] & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -386,6 +400,9 @@ pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::getsockname(sc, &sock, a);
     }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::getsockname(sc, &sock, a);
+    }
     let (_, sock) = socket_arc(sc, a[0])?;
     let name = sock.names.lock().name.clone();
     write_address(sc, name.as_deref(), a[1], a[2]).map(|()| 0)
@@ -395,6 +412,9 @@ pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 pub(super) fn getpeername(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return super::inet::getpeername(sc, &sock, a);
+    }
+    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
+        return super::netlink::getpeername(sc, &sock, a);
     }
     let (_, sock) = socket_arc(sc, a[0])?;
     if !sock.connected() {

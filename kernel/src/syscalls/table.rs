@@ -196,7 +196,7 @@ syscall_table! {
     SYS_SENDMMSG => socket::sendmmsg, Partial(SOCKET_NOTE);
     SYS_RECVMMSG => socket::recvmmsg, Partial(SOCKET_NOTE);
     SYS_ACCEPT4 => socket_names::accept4, Partial(NAMED_SOCKET_NOTE);
-    SYS_SOCKET => socket_names::socket, Partial("AF_UNIX stream, datagram (SOCK_RAW as datagram) and seqpacket sockets; AF_INET and AF_INET6 TCP and UDP on the sandbox's loopback network (raw sockets EPERM without CAP_NET_RAW, EPROTONOSUPPORT with it); AF_NETLINK and other families EAFNOSUPPORT");
+    SYS_SOCKET => socket_names::socket, Partial("AF_UNIX stream, datagram (SOCK_RAW as datagram) and seqpacket sockets; AF_INET and AF_INET6 TCP and UDP on the sandbox's loopback network (raw sockets EPERM without CAP_NET_RAW, EPROTONOSUPPORT with it); AF_NETLINK with NETLINK_ROUTE only (link, address and route dumps, single link requests, `ip link set lo up`; other changes EOPNOTSUPP, no multicast events; other netlink protocols EPROTONOSUPPORT); other families EAFNOSUPPORT");
     SYS_SOCKETPAIR => socket::socketpair, Partial("AF_UNIX stream, datagram and seqpacket pairs (SOCK_RAW as datagram), SOCK_NONBLOCK/SOCK_CLOEXEC; AF_INET and AF_INET6 are EOPNOTSUPP");
     SYS_ALARM => timer::alarm, Full;
     SYS_GETITIMER => timer::getitimer, Full;
