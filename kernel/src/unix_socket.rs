@@ -536,6 +536,12 @@ impl UnixSocket {
         }
     }
 
+    /// Sets how many bytes this end's receive queue holds, as given (for a data
+    /// path of another family, whose buffer rules are its own).
+    pub fn set_capacity(&self, bytes: usize) {
+        self.state.lock().rcvbuf = bytes;
+    }
+
     /// `SO_PASSCRED`.
     pub fn passcred(&self) -> bool {
         self.state.lock().passcred

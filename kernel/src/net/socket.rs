@@ -44,6 +44,10 @@ const TCP_RCVBUF: usize = 131_072;
 const TCP_SNDBUF: usize = 16_384;
 /// Default `SO_RCVBUF`/`SO_SNDBUF` of a UDP socket (`net.core.rmem_default`).
 const UDP_BUF: usize = 212_992;
+/// The least a TCP connection's data path holds: what Linux's buffers grow to on
+/// loopback (`net.ipv4.tcp_rmem`'s maximum is 6 MiB), so a writer runs ahead of its
+/// reader by as much.
+const STREAM_CAPACITY: usize = 4 << 20;
 /// Most `SO_RCVBUF`/`SO_SNDBUF` may be set to before doubling (`net.core.rmem_max`).
 const MAX_BUF: usize = 212_992;
 /// Most connections `listen` queues (`net.core.somaxconn`).
@@ -359,8 +363,9 @@ impl InetSocket {
 
     /// Gives a new data-path end this socket's buffer sizes and timeouts.
     fn configure_stream(st: &State, end: &UnixSocket) {
-        end.set_buffer(true, st.rcvbuf / 2);
-        end.set_buffer(false, st.sndbuf / 2);
+        // The data path holds what Linux's send and receive buffers together would,
+        // as TCP's autotuning grows them (the reported SO_RCVBUF stays the set one).
+        end.set_capacity((st.rcvbuf + st.sndbuf).max(STREAM_CAPACITY));
         end.set_timeout(Timeout::Receive, st.timeouts[0]);
         end.set_timeout(Timeout::Send, st.timeouts[1]);
     }

@@ -11,6 +11,7 @@ use veil_abi::Errno;
 use veil_vfs::OpenFile;
 
 use super::fd::nofile_limit;
+use super::read_write::with_bounce;
 use super::socket::{read_msghdr, write_option, MsgHdr};
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::{self, Family, GuestAddr};
@@ -279,9 +280,10 @@ fn send_on(
 pub(super) fn sendto(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
     let (buf, len, flags) = (a[1], a[2] as usize, a[3] as u32);
     let dest = send_target(sc, sock, a[4], a[5])?;
-    let mut data = vec![0u8; len.min(1 << 26)];
-    sc.task.mm().copy_in(buf, &mut data)?;
-    send_on(sc, sock, dest, &data, flags)
+    with_bounce(len.min(1 << 26), |data| {
+        sc.task.mm().copy_in(buf, data)?;
+        send_on(sc, sock, dest, data, flags)
+    })
 }
 
 fn recv_flags(flags: u32) -> RecvFlags {
@@ -341,9 +343,11 @@ fn recv_on(sock: &InetSocket, data: &mut [u8], flags: u32) -> Result<Got, Errno>
 pub(super) fn recvfrom(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
     let (buf, len, flags, addr, addrlen) = (a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
     sc.task.mm().check(buf, len, crate::mm::Access::Write)?;
-    let mut data = vec![0u8; len.min(1 << 26)];
-    let got = recv_on(sock, &mut data, flags)?;
-    sc.task.mm().copy_out(buf, &data[..got.len])?;
+    let got = with_bounce(len.min(1 << 26), |data| {
+        let got = recv_on(sock, data, flags)?;
+        sc.task.mm().copy_out(buf, &data[..got.len])?;
+        Ok::<Got, Errno>(got)
+    })?;
     write_address(sc, sock.family, got.from, addr, addrlen)?;
     Ok(
         if flags & MSG_TRUNC != 0 && sock.protocol == Protocol::Udp {

@@ -17,6 +17,30 @@ const MAX_RW_COUNT: u64 = 0x7fff_f000;
 const CHUNK: usize = 1 << 20;
 /// Most iovecs in one call (`UIO_MAXIOV`).
 const UIO_MAXIOV: u64 = 1024;
+/// The largest bounce buffer a sentry thread keeps between calls.
+const KEPT_BOUNCE: usize = 256 << 10;
+
+thread_local! {
+    /// This sentry thread's bounce buffer, kept between calls.
+    static BOUNCE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a buffer of `len` bytes for moving data between guest memory and a
+/// file. Buffers up to [`KEPT_BOUNCE`] are reused by the sentry thread (which
+/// serves one guest thread), so a call pays neither allocation nor zeroing; the
+/// bytes in it are what this thread moved before, and `f` must use only what it
+/// filled.
+pub(super) fn with_bounce<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let mut buf = BOUNCE.with(|b| b.take());
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    let r = f(&mut buf[..len]);
+    if buf.len() <= KEPT_BOUNCE {
+        BOUNCE.with(|b| *b.borrow_mut() = buf);
+    }
+    r
+}
 
 fn is_regular(file: &OpenFile) -> bool {
     file.ops
@@ -74,29 +98,34 @@ fn read_into(
     if !regular {
         wait_host_ready(sc, file, false)?;
     }
-    let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
-    let mut done: u64 = 0;
-    while done < count {
-        let want = ((count - done) as usize).min(bounce.len());
-        let n = match offset {
-            Some(off) => file
-                .ops
-                .pread(&mut bounce[..want], off.saturating_add(done)),
-            None => file.ops.read(&mut bounce[..want]),
-        };
-        let n = match n {
-            Ok(n) => n,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        if let Err(e) = sc.task.mm().copy_out(buf.wrapping_add(done), &bounce[..n]) {
-            return if done == 0 { Err(e) } else { Ok(done) };
-        }
-        done += n as u64;
-        if n < want || !regular {
-            break;
-        }
-    }
+    let done = with_bounce(
+        (count as usize).min(CHUNK),
+        |bounce| -> Result<u64, Errno> {
+            let mut done: u64 = 0;
+            while done < count {
+                let want = ((count - done) as usize).min(bounce.len());
+                let n = match offset {
+                    Some(off) => file
+                        .ops
+                        .pread(&mut bounce[..want], off.saturating_add(done)),
+                    None => file.ops.read(&mut bounce[..want]),
+                };
+                let n = match n {
+                    Ok(n) => n,
+                    Err(e) if done == 0 => return Err(e),
+                    Err(_) => break,
+                };
+                if let Err(e) = sc.task.mm().copy_out(buf.wrapping_add(done), &bounce[..n]) {
+                    return if done == 0 { Err(e) } else { Ok(done) };
+                }
+                done += n as u64;
+                if n < want || !regular {
+                    break;
+                }
+            }
+            Ok(done)
+        },
+    )?;
     if done > 0 {
         crate::inotify::notify_file(&sc.task.kernel, file, crate::inotify::IN_ACCESS);
     }
@@ -122,51 +151,56 @@ fn write_from(
     if offset.is_none() && !is_regular(file) {
         wait_host_ready(sc, file, true)?;
     }
-    let mut bounce = vec![0u8; (count as usize).min(CHUNK)];
-    let mut done: u64 = 0;
-    while done < count {
-        let want = ((count - done) as usize).min(bounce.len());
-        if let Err(e) = sc
-            .task
-            .mm()
-            .copy_in(buf.wrapping_add(done), &mut bounce[..want])
-        {
-            return if done == 0 { Err(e) } else { Ok(done) };
-        }
-        let append = file.flags() & veil_abi::flags::open::O_APPEND != 0;
-        let n = match offset {
-            // Linux's documented quirk: pwrite on an O_APPEND description appends
-            // (and, being a pwrite, leaves the file offset alone).
-            Some(_) if append => match file.ops.stat() {
-                Ok(st) => file.ops.pwrite(&bounce[..want], st.st_size.max(0) as u64),
-                Err(e) => Err(e),
-            },
-            Some(off) => file.ops.pwrite(&bounce[..want], off.saturating_add(done)),
-            None => file.ops.write(
-                &bounce[..want],
-                file.flags() & veil_abi::flags::open::O_APPEND != 0,
-            ),
-        };
-        let n = match n {
-            Ok(n) => n,
-            Err(Errno::EPIPE) => {
-                // Writing to a pipe nobody reads: Linux raises SIGPIPE as well.
-                let info = SigInfo::kernel(SIGPIPE, SI_USER, 0);
-                crate::signal::send_to_task(sc.task, info);
-                return if done == 0 {
-                    Err(Errno::EPIPE)
-                } else {
-                    Ok(done)
+    let done = with_bounce(
+        (count as usize).min(CHUNK),
+        |bounce| -> Result<u64, Errno> {
+            let mut done: u64 = 0;
+            while done < count {
+                let want = ((count - done) as usize).min(bounce.len());
+                if let Err(e) = sc
+                    .task
+                    .mm()
+                    .copy_in(buf.wrapping_add(done), &mut bounce[..want])
+                {
+                    return if done == 0 { Err(e) } else { Ok(done) };
+                }
+                let append = file.flags() & veil_abi::flags::open::O_APPEND != 0;
+                let n = match offset {
+                    // Linux's documented quirk: pwrite on an O_APPEND description appends
+                    // (and, being a pwrite, leaves the file offset alone).
+                    Some(_) if append => match file.ops.stat() {
+                        Ok(st) => file.ops.pwrite(&bounce[..want], st.st_size.max(0) as u64),
+                        Err(e) => Err(e),
+                    },
+                    Some(off) => file.ops.pwrite(&bounce[..want], off.saturating_add(done)),
+                    None => file.ops.write(
+                        &bounce[..want],
+                        file.flags() & veil_abi::flags::open::O_APPEND != 0,
+                    ),
                 };
+                let n = match n {
+                    Ok(n) => n,
+                    Err(Errno::EPIPE) => {
+                        // Writing to a pipe nobody reads: Linux raises SIGPIPE as well.
+                        let info = SigInfo::kernel(SIGPIPE, SI_USER, 0);
+                        crate::signal::send_to_task(sc.task, info);
+                        return if done == 0 {
+                            Err(Errno::EPIPE)
+                        } else {
+                            Ok(done)
+                        };
+                    }
+                    Err(e) if done == 0 => return Err(e),
+                    Err(_) => break,
+                };
+                done += n as u64;
+                if n < want {
+                    break;
+                }
             }
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        done += n as u64;
-        if n < want {
-            break;
-        }
-    }
+            Ok(done)
+        },
+    )?;
     if done > 0 {
         crate::inotify::notify_file(&sc.task.kernel, file, crate::inotify::IN_MODIFY);
     }

@@ -19,7 +19,10 @@
 //! - real programs: `python3 -c pass`, `gcc` of hello.c, `tar c /usr/share |
 //!   gzip -1` to /dev/null (wall time of the whole command), and a pipe
 //!   ping-pong between two processes (timed in the guest), natively and
-//!   under `veil do` (workloads.rs).
+//!   under `veil do` (workloads.rs);
+//! - loopback network: TCP bulk throughput, TCP connection rate and UDP
+//!   request/response latency, timed in the guest (tests/programs/net_bench.c),
+//!   natively and under `veil do` (network.rs).
 //!
 //! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
 //! tracee, veil and veil's guests (which inherit the affinity) all share it:
@@ -33,6 +36,7 @@
 mod copyup;
 mod floor;
 mod fork;
+mod network;
 mod programs;
 mod run;
 mod workloads;
@@ -244,6 +248,7 @@ fn bench(args: &Args) -> Result<(), String> {
             "copyup",
             "fork_loop",
             "pipe_pingpong",
+            "net_bench",
         ],
     )?;
     let getpid_loop = built.path("getpid_loop");
@@ -291,6 +296,13 @@ fn bench(args: &Args) -> Result<(), String> {
         let veil = fork::measure(case, &fork_loop, Some(&args.veil), args.repeats);
         forks.push((case.name, native, veil));
     }
+    let net_bench = built.path("net_bench");
+    let mut nets = Vec::new();
+    for case in network::CASES {
+        let native = network::measure(case, &net_bench, None, args.repeats)?;
+        let veil = network::measure(case, &net_bench, Some(&args.veil), args.repeats);
+        nets.push((case, native, veil));
+    }
     let pipe_pingpong = built.path("pipe_pingpong");
     let inputs = workloads::Inputs {
         hello_c: sources.join("hello.c"),
@@ -336,6 +348,9 @@ fn bench(args: &Args) -> Result<(), String> {
     }
     for (w, native, veil) in &real {
         row(w.name, *native, w.unit, veil);
+    }
+    for (case, native, veil) in &nets {
+        row(case.name, *native, case.unit, veil);
     }
     println!();
     println!(
@@ -385,6 +400,16 @@ fn bench(args: &Args) -> Result<(), String> {
             println!("veil {}: error: {e}", w.name);
         }
     }
+    println!(
+        "network: loopback, timed in the guest, median of {} runs each; TCP bulk in \
+         MiB/s (ratio above 1: veil is faster)",
+        args.repeats
+    );
+    for (case, _, veil) in &nets {
+        if let Err(e) = veil {
+            println!("veil {}: error: {e}", case.name);
+        }
+    }
     println!();
     match &veil_getpid {
         Ok(v) => {
@@ -420,6 +445,28 @@ fn bench(args: &Args) -> Result<(), String> {
             println!("check: copy-up ratio {ratio:.4} <= {COPYUP_RATIO_TARGET:.2}: {verdict}");
         }
         Err(_) => println!("check: copy-up ratio n/a <= {COPYUP_RATIO_TARGET:.2}: FAIL"),
+    }
+    // The network targets: bulk throughput at least native's, a connection at
+    // most twice native's time (half the rate), a UDP round trip at most 3x.
+    for ((case, native, veil), (op, target)) in
+        nets.iter().zip([(">=", 1.0), ("<=", 2.0), ("<=", 3.0)])
+    {
+        match veil {
+            Ok(v) => {
+                let ratio = v / native;
+                let ok = if op == ">=" {
+                    ratio >= target
+                } else {
+                    ratio <= target
+                };
+                let verdict = if ok { "PASS" } else { "FAIL" };
+                println!(
+                    "check: {} ratio {ratio:.2} {op} {target:.2}: {verdict}",
+                    case.name
+                );
+            }
+            Err(_) => println!("check: {} ratio n/a {op} {target:.2}: FAIL", case.name),
+        }
     }
     Ok(())
 }
