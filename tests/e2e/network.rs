@@ -79,12 +79,28 @@ fn ip_sees_only_the_sandboxs_loopback() {
     let r = veil(&["ip", "addr"]);
     r.assert_code(0);
     let out = r.out();
-    assert!(out.starts_with("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536"), "{}", r.context());
-    assert!(out.contains("inet 127.0.0.1/8 scope host lo"), "{}", r.context());
+    assert!(
+        out.starts_with("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536"),
+        "{}",
+        r.context()
+    );
+    assert!(
+        out.contains("inet 127.0.0.1/8 scope host lo"),
+        "{}",
+        r.context()
+    );
     assert!(out.contains("inet6 ::1/128 scope host"), "{}", r.context());
-    assert!(!out.contains("2: "), "an interface besides lo: {}", r.context());
+    assert!(
+        !out.contains("2: "),
+        "an interface besides lo: {}",
+        r.context()
+    );
     // Changes are refused, with iproute2's own message.
     let r = veil(&["ip", "addr", "add", "10.9.9.9/24", "dev", "lo"]);
     assert_eq!(r.code(), 2, "{}", r.context());
-    assert!(r.err().contains("Operation not supported"), "{}", r.context());
+    assert!(
+        r.err().contains("Operation not supported"),
+        "{}",
+        r.context()
+    );
 }
