@@ -45,6 +45,8 @@ pub struct KernelConfig {
     /// The file system tree: the host's `/` for `veil do`, a bundle's rootfs and
     /// mounts for a container.
     pub rootfs: crate::vfs_setup::RootfsConfig,
+    /// Which network internet sockets are on.
+    pub network: crate::net::NetworkMode,
 }
 
 /// The default of [`KernelConfig::pids_limit`].

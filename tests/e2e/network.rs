@@ -1,10 +1,11 @@
-//! The sandbox's network is its own: a server inside `veil do` is reachable from the
-//! same sandbox and not from the host, and the host's servers are not reachable from
-//! the sandbox (`--network=none`, loopback in the sentry). What loopback TCP and UDP
-//! do is in `tests/syscalls/inet.c` and `tests/programs/differential/
-//! loopback_network.sh`.
+//! The sandbox's network is its own by default: a server inside `veil do` is reachable
+//! from the same sandbox and not from the host, and the host's servers are not
+//! reachable from the sandbox (`--network=none`, loopback in the sentry). With
+//! `--network=host` both ways work, through host sockets the sentry holds. What
+//! loopback TCP and UDP do is in `tests/syscalls/inet.c` and
+//! `tests/programs/differential/loopback_network.sh`.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Stdio;
 
@@ -68,10 +69,68 @@ fn the_hosts_listener_is_not_reachable_from_the_guest() {
 }
 
 #[test]
-fn other_network_modes_are_refused_with_one_line() {
-    let r = crate::harness::run(&mut veil_cmd(&["--network=host"], &["true"]));
+fn an_unknown_network_mode_is_refused_with_one_line() {
+    let r = crate::harness::run(&mut veil_cmd(&["--network=bridge"], &["true"]));
     assert_ne!(r.code(), 0);
     r.assert_one_line_error();
+}
+
+#[test]
+fn host_mode_a_guest_server_answers_a_host_client() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = format!(
+        "import socket\n\
+         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+         s.bind(('127.0.0.1', {port})); s.listen(5)\n\
+         print('listening', flush=True)\n\
+         c, _ = s.accept(); c.sendall(b'hello ' + c.recv(100)); c.close()"
+    );
+    let mut child = veil_cmd(&["--network=host"], &["python3", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "listening\n");
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).expect("connecting from the host");
+    conn.write_all(b"host").unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(reply, "hello host");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn host_mode_a_guest_client_reaches_a_host_server() {
+    let host = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut c, _) = host.accept().unwrap();
+        let mut got = [0u8; 5];
+        c.read_exact(&mut got).unwrap();
+        c.write_all(b"from host").unwrap();
+        got
+    });
+    let script = format!(
+        "import socket\n\
+         c = socket.create_connection(('127.0.0.1', {port}), timeout=10)\n\
+         c.sendall(b'guest'); print(c.recv(100).decode())"
+    );
+    let r = crate::harness::run(&mut veil_cmd(
+        &["--network=host"],
+        &["python3", "-c", &script],
+    ));
+    r.assert_code(0);
+    assert_eq!(r.out(), "from host\n", "{}", r.context());
+    assert_eq!(&server.join().unwrap(), b"guest");
 }
 
 #[test]

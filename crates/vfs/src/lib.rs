@@ -8,12 +8,15 @@
 //! * [`lock`]: the ranked locks that check the lock order in debug builds.
 //! * [`flock`]: `flock(2)` locks; [`record_lock`]: `fcntl(2)` record locks.
 //!
-//! `unsafe` is confined to `host.rs` and `hostfs/` (`sys.rs`, `xattr.rs`), for the
-//! host calls `nix` does not wrap.
+//! * [`host_net`]: host socket calls made for a guest on the host's network.
+//!
+//! `unsafe` is confined to `host.rs`, `host_net.rs` and `hostfs/` (`sys.rs`,
+//! `xattr.rs`), for the host calls `nix` does not wrap.
 
 pub mod file;
 pub mod flock;
 pub mod host;
+pub mod host_net;
 pub mod hostfs;
 pub mod inode;
 pub mod inode_file;

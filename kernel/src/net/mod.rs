@@ -3,17 +3,33 @@
 //!
 //! * [`addr`]: guest socket addresses and which addresses are the sandbox's.
 //! * [`ports`]: the port table (`bind` rules, ephemeral ports, lookups).
-//! * [`socket`]: the socket itself: TCP over an in-sentry stream pair, UDP queues.
+//! * [`ops`]: what the socket calls ask of an internet socket, on either network.
+//! * [`socket`]: the loopback socket: TCP over an in-sentry stream pair, UDP queues.
+//! * [`host`]: a socket on the host's network, through a host socket the sentry
+//!   holds (`--network=host`), and the thread that hears when host sockets are ready.
 //! * [`options`]: the socket options that are stored values.
 //! * [`interfaces`]: the interfaces the sandbox has (`lo`), for `ioctl` and netlink.
 //! * [`netlink`]: `NETLINK_ROUTE` sockets answering for those interfaces.
 
 pub mod addr;
+pub mod host;
 pub mod interfaces;
 pub mod netlink;
+pub mod ops;
 pub mod options;
 pub mod ports;
 pub mod socket;
+
+/// Which network a sandbox's internet sockets are on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// The sandbox's own loopback, in the sentry (`--network=none`).
+    #[default]
+    Loopback,
+    /// The network namespace the sentry runs in, through host sockets the sentry
+    /// holds (`--network=host`).
+    Host,
+}
 
 /// The network of one sandbox.
 #[derive(Default)]

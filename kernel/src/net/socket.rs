@@ -25,6 +25,7 @@ use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, P
 use veil_vfs::{FileOps, PollWaker, WaitQueue};
 
 use super::addr::{self, canonical, Family};
+use super::ops::{InetOps, ReceivedDatagram};
 use super::options::{StoredOptions, SOL_IPV6, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT};
 use super::ports::{Binding, Cover, Protocol};
 use super::Netstack;
@@ -122,16 +123,6 @@ pub struct InetSocket {
     state: Mutex<State>,
 }
 
-/// What a datagram receive got.
-pub struct ReceivedDatagram {
-    /// Bytes copied.
-    pub len: usize,
-    /// The datagram's full length.
-    pub full_len: usize,
-    /// Its sender.
-    pub from: SocketAddr,
-}
-
 impl InetSocket {
     /// A fresh socket of `family` and `protocol` in `stack`.
     pub fn new(
@@ -180,22 +171,6 @@ impl InetSocket {
             .clone()
             .as_any_arc()
             .and_then(|a| a.downcast::<InetSocket>().ok())
-    }
-
-    /// `SOCK_STREAM` or `SOCK_DGRAM`.
-    pub fn sock_type(&self) -> i32 {
-        match self.protocol {
-            Protocol::Tcp => SOCK_STREAM,
-            Protocol::Udp => crate::unix_socket::SOCK_DGRAM,
-        }
-    }
-
-    /// The `IPPROTO_*` number.
-    pub fn protocol_number(&self) -> i32 {
-        match self.protocol {
-            Protocol::Tcp => 6,
-            Protocol::Udp => 17,
-        }
     }
 
     /// The inode number `/proc/<pid>/fd` shows (`socket:[N]`).
@@ -762,11 +737,6 @@ impl InetSocket {
         self.state.lock().pending_error.take()
     }
 
-    /// Whether it listens (`SO_ACCEPTCONN`).
-    pub fn accepts_connections(&self) -> bool {
-        self.is_listening()
-    }
-
     /// Whether TCP is connected.
     pub fn is_connected(&self) -> bool {
         matches!(self.state.lock().tcp, Tcp::Connected(_))
@@ -851,6 +821,95 @@ impl InetSocket {
             .lock()
             .options
             .set(self.protocol, v6, level, name, value)
+    }
+}
+
+impl InetOps for InetSocket {
+    fn family(&self) -> Family {
+        self.family
+    }
+    fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+    fn bind(&self, at: SocketAddr, uid: u32, privileged: bool) -> Result<(), Errno> {
+        InetSocket::bind(self, at, uid, privileged)
+    }
+    fn listen(&self, backlog: i32) -> Result<(), Errno> {
+        InetSocket::listen(self, backlog)
+    }
+    fn connect_stream(&self, dest: SocketAddr, dontwait: bool) -> Result<(), Errno> {
+        InetSocket::connect_stream(self, dest, dontwait)
+    }
+    fn connect_datagram(&self, dest: Option<SocketAddr>) -> Result<(), Errno> {
+        InetSocket::connect_datagram(self, dest)
+    }
+    fn disconnect(&self) -> Result<(), Errno> {
+        InetSocket::disconnect(self);
+        Ok(())
+    }
+    fn accept(&self, dontwait: bool) -> Result<Arc<dyn InetOps>, Errno> {
+        InetSocket::accept(self, dontwait).map(|s| s as Arc<dyn InetOps>)
+    }
+    fn send(&self, dest: Option<SocketAddr>, data: &[u8], dontwait: bool) -> Result<usize, Errno> {
+        InetSocket::send(self, dest, data, dontwait)
+    }
+    fn recv_stream(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize, Errno> {
+        InetSocket::recv_stream(self, buf, flags)
+    }
+    fn recv_datagram(
+        &self,
+        buf: &mut [u8],
+        flags: RecvFlags,
+    ) -> Result<Option<ReceivedDatagram>, Errno> {
+        InetSocket::recv_datagram(self, buf, flags)
+    }
+    fn shutdown(&self, read: bool, write: bool) -> Result<(), Errno> {
+        InetSocket::shutdown(self, read, write)
+    }
+    fn local_name(&self) -> Result<SocketAddr, Errno> {
+        Ok(InetSocket::local_name(self))
+    }
+    fn peer_name(&self) -> Result<SocketAddr, Errno> {
+        InetSocket::peer_name(self)
+    }
+    fn take_error(&self) -> Option<Errno> {
+        InetSocket::take_error(self)
+    }
+    fn is_listening(&self) -> bool {
+        InetSocket::is_listening(self)
+    }
+    fn is_connected(&self) -> bool {
+        InetSocket::is_connected(self)
+    }
+    fn buffers(&self) -> (usize, usize) {
+        InetSocket::buffers(self)
+    }
+    fn set_buffer(&self, rcv: bool, size: usize) {
+        InetSocket::set_buffer(self, rcv, size)
+    }
+    fn timeout(&self, which: Timeout) -> Option<Duration> {
+        InetSocket::timeout(self, which)
+    }
+    fn set_timeout(&self, which: Timeout, t: Option<Duration>) {
+        InetSocket::set_timeout(self, which, t)
+    }
+    fn linger(&self) -> (bool, i32) {
+        InetSocket::linger(self)
+    }
+    fn set_linger(&self, on: bool, secs: i32) {
+        InetSocket::set_linger(self, on, secs)
+    }
+    fn v6only(&self) -> bool {
+        InetSocket::v6only(self)
+    }
+    fn set_v6only(&self, on: bool) -> Result<(), Errno> {
+        InetSocket::set_v6only(self, on)
+    }
+    fn option(&self, level: i32, name: i32) -> Result<i32, Errno> {
+        InetSocket::option(self, level, name)
+    }
+    fn set_option(&self, level: i32, name: i32, value: i32) -> Result<(), Errno> {
+        InetSocket::set_option(self, level, name, value)
     }
 }
 

@@ -15,10 +15,12 @@ use super::read_write::with_bounce;
 use super::socket::{read_msghdr, write_option, MsgHdr};
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::{self, Family, GuestAddr};
+use crate::net::host::HostSocket;
+use crate::net::ops::{inet_of, InetOps};
 use crate::net::options::{SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP};
 use crate::net::ports::Protocol;
 use crate::net::socket::InetSocket;
-use crate::net::{interfaces, Netstack};
+use crate::net::{interfaces, Netstack, NetworkMode};
 use crate::signal::{SigInfo, SI_USER};
 use crate::unix_socket::{RecvFlags, Timeout, Ucred};
 
@@ -75,9 +77,9 @@ const DEFAULT_MSS: i32 = 536;
 
 /// The internet socket behind `fd`: `EBADF` unless open; `None` if it is another
 /// kind of file (the caller then goes on with Unix sockets).
-pub(super) fn lookup(sc: &SyscallCtx<'_>, fd: u64) -> Result<Option<Arc<InetSocket>>, Errno> {
+pub(super) fn lookup(sc: &SyscallCtx<'_>, fd: u64) -> Result<Option<Arc<dyn InetOps>>, Errno> {
     let file = sc.task.files.get(fd_arg(fd))?;
-    Ok(InetSocket::of(&file))
+    Ok(inet_of(&file))
 }
 
 fn owner(sc: &SyscallCtx<'_>) -> Ucred {
@@ -109,11 +111,19 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, family: Family, ty: u64, protocol:
         _ => return Err(Errno::ESOCKTNOSUPPORT),
     };
     let nonblock = ty & SOCK_NONBLOCK != 0;
-    let sock = InetSocket::new(stack(sc), family, proto, owner(sc), nonblock);
+    let sock: Arc<dyn InetOps> = match sc.task.kernel.config.network {
+        NetworkMode::Loopback => InetSocket::new(stack(sc), family, proto, owner(sc), nonblock),
+        NetworkMode::Host => HostSocket::new(family, proto, owner(sc), nonblock)?,
+    };
     install(sc, sock, nonblock, ty & SOCK_CLOEXEC != 0)
 }
 
-fn install(sc: &SyscallCtx<'_>, sock: Arc<InetSocket>, nonblock: bool, cloexec: bool) -> SysResult {
+fn install(
+    sc: &SyscallCtx<'_>,
+    sock: Arc<dyn InetOps>,
+    nonblock: bool,
+    cloexec: bool,
+) -> SysResult {
     let flags = veil_abi::flags::open::O_RDWR
         | if nonblock {
             veil_abi::flags::open::O_NONBLOCK
@@ -171,8 +181,8 @@ fn write_address(
 }
 
 /// `bind(fd, addr, addrlen)`.
-pub(super) fn bind(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
-    let GuestAddr::Inet(at) = read_address(sc, sock.family, a[1], a[2])? else {
+pub(super) fn bind(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
+    let GuestAddr::Inet(at) = read_address(sc, sock.family(), a[1], a[2])? else {
         return Err(Errno::EAFNOSUPPORT);
     };
     let creds = sc.task.creds();
@@ -181,7 +191,7 @@ pub(super) fn bind(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysRe
 }
 
 /// `listen(fd, backlog)`.
-pub(super) fn listen(sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn listen(sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     sock.listen(a[1] as i32).map(|()| 0)
 }
 
@@ -190,13 +200,13 @@ pub(super) fn listen(sock: &InetSocket, a: [u64; 6]) -> SysResult {
 pub(super) fn connect(
     sc: &SyscallCtx<'_>,
     file: &OpenFile,
-    sock: &InetSocket,
+    sock: &dyn InetOps,
     a: [u64; 6],
 ) -> SysResult {
-    let dest = read_address(sc, sock.family, a[1], a[2])?;
+    let dest = read_address(sc, sock.family(), a[1], a[2])?;
     let nonblock = file.flags() & veil_abi::flags::open::O_NONBLOCK != 0;
-    match (sock.protocol, dest) {
-        (Protocol::Tcp, GuestAddr::Unspec) => sock.disconnect(),
+    match (sock.protocol(), dest) {
+        (Protocol::Tcp, GuestAddr::Unspec) => sock.disconnect()?,
         (Protocol::Tcp, GuestAddr::Inet(d)) => sock.connect_stream(d, nonblock)?,
         (Protocol::Udp, GuestAddr::Unspec) => sock.connect_datagram(None)?,
         (Protocol::Udp, GuestAddr::Inet(d)) => sock.connect_datagram(Some(d))?,
@@ -208,18 +218,18 @@ pub(super) fn connect(
 pub(super) fn accept4(
     sc: &SyscallCtx<'_>,
     file: &OpenFile,
-    sock: &InetSocket,
+    sock: &dyn InetOps,
     a: [u64; 6],
 ) -> SysResult {
     if a[3] & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    if sock.protocol != Protocol::Tcp {
+    if sock.protocol() != Protocol::Tcp {
         return Err(Errno::EOPNOTSUPP);
     }
     let nonblock = file.flags() & veil_abi::flags::open::O_NONBLOCK != 0;
     let server = sock.accept(nonblock)?;
-    write_address(sc, sock.family, server.peer_name().ok(), a[1], a[2])?;
+    write_address(sc, sock.family(), server.peer_name().ok(), a[1], a[2])?;
     let new_nonblock = a[3] & SOCK_NONBLOCK != 0;
     if new_nonblock {
         veil_vfs::FileOps::set_nonblocking(&*server, true);
@@ -228,28 +238,28 @@ pub(super) fn accept4(
 }
 
 /// `getsockname(fd, addr, addrlen)`.
-pub(super) fn getsockname(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
-    write_address(sc, sock.family, Some(sock.local_name()), a[1], a[2]).map(|()| 0)
+pub(super) fn getsockname(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
+    write_address(sc, sock.family(), Some(sock.local_name()?), a[1], a[2]).map(|()| 0)
 }
 
 /// `getpeername(fd, addr, addrlen)`.
-pub(super) fn getpeername(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn getpeername(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     let peer = sock.peer_name()?;
-    write_address(sc, sock.family, Some(peer), a[1], a[2]).map(|()| 0)
+    write_address(sc, sock.family(), Some(peer), a[1], a[2]).map(|()| 0)
 }
 
 /// Where a UDP send with address `addr`/`len` goes (`None`: the associated
 /// address). TCP ignores the address, as Linux's does.
 fn send_target(
     sc: &SyscallCtx<'_>,
-    sock: &InetSocket,
+    sock: &dyn InetOps,
     addr: u64,
     len: u64,
 ) -> Result<Option<SocketAddr>, Errno> {
-    if addr == 0 || sock.protocol == Protocol::Tcp {
+    if addr == 0 || sock.protocol() == Protocol::Tcp {
         return Ok(None);
     }
-    match read_address(sc, sock.family, addr, len)? {
+    match read_address(sc, sock.family(), addr, len)? {
         GuestAddr::Inet(d) => Ok(Some(d)),
         GuestAddr::Unspec => Err(Errno::EAFNOSUPPORT),
     }
@@ -258,12 +268,12 @@ fn send_target(
 /// Sends `data`; raises `SIGPIPE` for `EPIPE` unless `MSG_NOSIGNAL`.
 fn send_on(
     sc: &SyscallCtx<'_>,
-    sock: &InetSocket,
+    sock: &dyn InetOps,
     dest: Option<SocketAddr>,
     data: &[u8],
     flags: u32,
 ) -> SysResult {
-    if flags & MSG_OOB != 0 && sock.protocol == Protocol::Udp {
+    if flags & MSG_OOB != 0 && sock.protocol() == Protocol::Udp {
         return Err(Errno::EOPNOTSUPP);
     }
     let r = sock.send(dest, data, flags & MSG_DONTWAIT != 0);
@@ -277,7 +287,7 @@ fn send_on(
 }
 
 /// `sendto(fd, buf, len, flags, addr, addrlen)`.
-pub(super) fn sendto(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn sendto(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     let (buf, len, flags) = (a[1], a[2] as usize, a[3] as u32);
     let dest = send_target(sc, sock, a[4], a[5])?;
     with_bounce(len.min(1 << 26), |data| {
@@ -304,18 +314,18 @@ struct Got {
 
 /// Receives into `data`: `EAGAIN` for the (empty) error queue, `EINVAL` for urgent
 /// data, which Veil's TCP never has.
-fn recv_on(sock: &InetSocket, data: &mut [u8], flags: u32) -> Result<Got, Errno> {
+fn recv_on(sock: &dyn InetOps, data: &mut [u8], flags: u32) -> Result<Got, Errno> {
     if flags & MSG_ERRQUEUE != 0 {
         return Err(Errno::EAGAIN);
     }
     if flags & MSG_OOB != 0 {
-        return Err(if sock.protocol == Protocol::Udp {
+        return Err(if sock.protocol() == Protocol::Udp {
             Errno::EOPNOTSUPP
         } else {
             Errno::EINVAL
         });
     }
-    match sock.protocol {
+    match sock.protocol() {
         Protocol::Tcp => {
             let n = sock.recv_stream(data, recv_flags(flags))?;
             Ok(Got {
@@ -340,7 +350,7 @@ fn recv_on(sock: &InetSocket, data: &mut [u8], flags: u32) -> Result<Got, Errno>
 }
 
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
-pub(super) fn recvfrom(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn recvfrom(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     let (buf, len, flags, addr, addrlen) = (a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
     sc.task.mm().check(buf, len, crate::mm::Access::Write)?;
     let got = with_bounce(len.min(1 << 26), |data| {
@@ -348,9 +358,9 @@ pub(super) fn recvfrom(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> S
         sc.task.mm().copy_out(buf, &data[..got.len])?;
         Ok::<Got, Errno>(got)
     })?;
-    write_address(sc, sock.family, got.from, addr, addrlen)?;
+    write_address(sc, sock.family(), got.from, addr, addrlen)?;
     Ok(
-        if flags & MSG_TRUNC != 0 && sock.protocol == Protocol::Udp {
+        if flags & MSG_TRUNC != 0 && sock.protocol() == Protocol::Udp {
             got.full_len as u64
         } else {
             got.len as u64
@@ -379,7 +389,7 @@ fn check_control(sc: &SyscallCtx<'_>, hdr: &MsgHdr) -> Result<(), Errno> {
 }
 
 /// One `sendmsg` of the header at `msg`.
-pub(super) fn send_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: u32) -> SysResult {
+pub(super) fn send_one(sc: &SyscallCtx<'_>, sock: &dyn InetOps, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
     let dest = send_target(sc, sock, hdr.name, u64::from(hdr.namelen))?;
     check_control(sc, &hdr)?;
@@ -388,7 +398,7 @@ pub(super) fn send_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: 
 }
 
 /// One `recvmsg` into the header at `msg`.
-pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: u32) -> SysResult {
+pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &dyn InetOps, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
     let total: u64 = hdr.iov.iter().map(|v| v.len).sum();
     for v in &hdr.iov {
@@ -411,7 +421,7 @@ pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: 
     // msg_namelen (8), msg_controllen (40), msg_flags (48).
     let mut namelen = 0u32;
     if let (Some(from), true) = (got.from, hdr.name != 0) {
-        let full = addr::encode(sock.family, from);
+        let full = addr::encode(sock.family(), from);
         let n = (hdr.namelen as usize).min(full.len());
         sc.task.mm().copy_out(hdr.name, &full[..n])?;
         namelen = full.len() as u32;
@@ -420,7 +430,7 @@ pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: 
     sc.task.mm().write_obj(msg + 40, &0u64)?;
     sc.task.mm().write_obj(msg + 48, &msg_flags)?;
     Ok(
-        if flags & MSG_TRUNC != 0 && sock.protocol == Protocol::Udp {
+        if flags & MSG_TRUNC != 0 && sock.protocol() == Protocol::Udp {
             got.full_len as u64
         } else {
             got.len as u64
@@ -429,7 +439,7 @@ pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &InetSocket, msg: u64, flags: 
 }
 
 /// `shutdown(fd, how)`.
-pub(super) fn shutdown(sock: &InetSocket, how: u64) -> SysResult {
+pub(super) fn shutdown(sock: &dyn InetOps, how: u64) -> SysResult {
     let (read, write) = match how {
         0 => (true, false),
         1 => (false, true),
@@ -444,12 +454,12 @@ fn int_bytes(v: i32) -> Vec<u8> {
 }
 
 /// `getsockopt(fd, level, optname, optval, optlen)`.
-pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4]);
     if !level_applies(sock, level) {
         // Linux's IPv4 getsockopt says EOPNOTSUPP for a level it lacks, IPv6's
         // ENOPROTOOPT.
-        return Err(match sock.family {
+        return Err(match sock.family() {
             Family::V4 => Errno::EOPNOTSUPP,
             Family::V6 => Errno::ENOPROTOOPT,
         });
@@ -457,10 +467,10 @@ pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) ->
     let (rcv, snd) = sock.buffers();
     let bytes = match (level, name) {
         (SOL_SOCKET, SO_TYPE) => int_bytes(sock.sock_type()),
-        (SOL_SOCKET, SO_DOMAIN) => int_bytes(i32::from(sock.family.number())),
+        (SOL_SOCKET, SO_DOMAIN) => int_bytes(i32::from(sock.family().number())),
         (SOL_SOCKET, SO_PROTOCOL) => int_bytes(sock.protocol_number()),
         (SOL_SOCKET, SO_ERROR) => int_bytes(sock.take_error().map_or(0, |e| e.0)),
-        (SOL_SOCKET, SO_ACCEPTCONN) => int_bytes(i32::from(sock.accepts_connections())),
+        (SOL_SOCKET, SO_ACCEPTCONN) => int_bytes(i32::from(sock.is_listening())),
         (SOL_SOCKET, SO_SNDBUF) => int_bytes(snd as i32),
         (SOL_SOCKET, SO_RCVBUF) => int_bytes(rcv as i32),
         (SOL_SOCKET, SO_LINGER) => {
@@ -483,27 +493,29 @@ pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) ->
             bytemuck::bytes_of(&tv).to_vec()
         }
         (SOL_SOCKET, SO_BINDTODEVICE) => Vec::new(),
-        (SOL_TCP, TCP_MAXSEG) if sock.protocol == Protocol::Tcp => {
+        (SOL_TCP, TCP_MAXSEG) if sock.protocol() == Protocol::Tcp => {
             int_bytes(if sock.is_connected() {
                 LOOPBACK_MSS
             } else {
                 DEFAULT_MSS
             })
         }
-        (SOL_TCP, TCP_INFO) if sock.protocol == Protocol::Tcp => tcp_info(sock),
-        (SOL_TCP, TCP_CONGESTION) if sock.protocol == Protocol::Tcp => {
+        (SOL_TCP, TCP_INFO) if sock.protocol() == Protocol::Tcp => tcp_info(sock),
+        (SOL_TCP, TCP_CONGESTION) if sock.protocol() == Protocol::Tcp => {
             let mut b = b"cubic".to_vec();
             b.resize(16, 0);
             b
         }
         (SOL_IP, IP_MTU) | (SOL_IPV6, IPV6_MTU) => {
-            if level == SOL_IPV6 && sock.family != Family::V6 {
+            if level == SOL_IPV6 && sock.family() != Family::V6 {
                 return Err(Errno::ENOPROTOOPT);
             }
             sock.peer_name()?;
             int_bytes(LOOPBACK_MTU)
         }
-        (SOL_IPV6, IPV6_V6ONLY) if sock.family == Family::V6 => int_bytes(i32::from(sock.v6only())),
+        (SOL_IPV6, IPV6_V6ONLY) if sock.family() == Family::V6 => {
+            int_bytes(i32::from(sock.v6only()))
+        }
         _ => int_bytes(sock.option(level, name)?),
     };
     write_option(sc, optval, optlen, &bytes)
@@ -511,19 +523,19 @@ pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) ->
 
 /// Whether options of `level` exist on `sock`: the socket's, IP's, the
 /// transport's own, and IPv6's on an IPv6 socket.
-fn level_applies(sock: &InetSocket, level: i32) -> bool {
+fn level_applies(sock: &dyn InetOps, level: i32) -> bool {
     match level {
         SOL_SOCKET | SOL_IP => true,
-        SOL_TCP => sock.protocol == Protocol::Tcp,
-        crate::net::options::SOL_UDP => sock.protocol == Protocol::Udp,
-        SOL_IPV6 => sock.family == Family::V6,
+        SOL_TCP => sock.protocol() == Protocol::Tcp,
+        crate::net::options::SOL_UDP => sock.protocol() == Protocol::Udp,
+        SOL_IPV6 => sock.family() == Family::V6,
         _ => false,
     }
 }
 
 /// A `struct tcp_info` with the state filled (`TCP_ESTABLISHED` 1, `TCP_LISTEN`
 /// 10, `TCP_CLOSE` 7) and the segment sizes; the counters are zero.
-fn tcp_info(sock: &InetSocket) -> Vec<u8> {
+fn tcp_info(sock: &dyn InetOps) -> Vec<u8> {
     let mut b = vec![0u8; TCP_INFO_SIZE];
     b[0] = if sock.is_connected() {
         1
@@ -544,7 +556,7 @@ fn tcp_info(sock: &InetSocket) -> Vec<u8> {
 }
 
 /// `setsockopt(fd, level, optname, optval, optlen)`.
-pub(super) fn setsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) -> SysResult {
+pub(super) fn setsockopt(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -> SysResult {
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4] as i64);
     if optlen < 0 {
         return Err(Errno::EINVAL);
@@ -580,7 +592,7 @@ pub(super) fn setsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) ->
             }
             return Ok(0);
         }
-        (SOL_TCP, TCP_CONGESTION) if sock.protocol == Protocol::Tcp => {
+        (SOL_TCP, TCP_CONGESTION) if sock.protocol() == Protocol::Tcp => {
             let mut name = vec![0u8; (optlen as usize).min(16)];
             sc.task.mm().copy_in(optval, &mut name)?;
             let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
@@ -605,12 +617,12 @@ pub(super) fn setsockopt(sc: &SyscallCtx<'_>, sock: &InetSocket, a: [u64; 6]) ->
         (SOL_SOCKET, SO_TYPE | SO_ERROR | SO_PROTOCOL | SO_DOMAIN | SO_ACCEPTCONN) => {
             return Err(Errno::ENOPROTOOPT)
         }
-        (SOL_TCP, TCP_MAXSEG) if sock.protocol == Protocol::Tcp => {
+        (SOL_TCP, TCP_MAXSEG) if sock.protocol() == Protocol::Tcp => {
             if value != 0 && !(88..=32767).contains(&value) {
                 return Err(Errno::EINVAL);
             }
         }
-        (SOL_IPV6, IPV6_V6ONLY) if sock.family == Family::V6 => sock.set_v6only(value != 0)?,
+        (SOL_IPV6, IPV6_V6ONLY) if sock.family() == Family::V6 => sock.set_v6only(value != 0)?,
         _ => sock.set_option(level, name, value)?,
     }
     Ok(0)
@@ -637,8 +649,9 @@ pub(super) fn socket_ioctl(
     request: u64,
     arg: u64,
 ) -> Option<SysResult> {
-    let is_socket =
-        InetSocket::of(file).is_some() || crate::unix_socket::UnixSocket::of(file).is_some();
+    let is_socket = inet_of(file).is_some()
+        || crate::unix_socket::UnixSocket::of(file).is_some()
+        || crate::net::netlink::NetlinkSocket::of(file).is_some();
     if !is_socket {
         return None;
     }

@@ -187,7 +187,7 @@ fn send_target(
 /// `sendto(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn sendto(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::sendto(sc, &sock, a);
+        return super::inet::sendto(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::sendto(sc, &sock, a);
@@ -222,7 +222,7 @@ fn sender_name(sock: &UnixSocket, got: &Received) -> Option<Vec<u8>> {
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::recvfrom(sc, &sock, a);
+        return super::inet::recvfrom(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::recvfrom(sc, &sock, a);
@@ -367,7 +367,7 @@ fn send_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 pub(super) fn sendmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::send_one(sc, &sock, msg, flags);
+        return super::inet::send_one(sc, &*sock, msg, flags);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::send_one(sc, &sock, msg, flags);
@@ -494,7 +494,7 @@ fn recv_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 pub(super) fn recvmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::recv_one(sc, &sock, msg, flags);
+        return super::inet::recv_one(sc, &*sock, msg, flags);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::recv_one(sc, &sock, msg, flags);
@@ -536,7 +536,7 @@ pub(super) fn sendmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
-            super::inet::send_one(sc, &sock, m, f)
+            super::inet::send_one(sc, &*sock, m, f)
         });
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
@@ -555,7 +555,7 @@ pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
-            super::inet::recv_one(sc, &sock, m, f)
+            super::inet::recv_one(sc, &*sock, m, f)
         });
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
@@ -573,7 +573,7 @@ pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `shutdown(fd, how)`.
 pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::shutdown(&sock, a[1]);
+        return super::inet::shutdown(&*sock, a[1]);
     }
     if super::netlink::lookup(sc, a[0])?.is_some() {
         return Err(Errno::EOPNOTSUPP);
@@ -611,7 +611,7 @@ pub(super) fn write_option(
 /// socket pair has; other levels are `EOPNOTSUPP`, unknown options `ENOPROTOOPT`.
 pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::getsockopt(sc, &sock, a);
+        return super::inet::getsockopt(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::getsockopt(sc, &sock, a);
@@ -660,7 +660,7 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `SO_PASSCRED`; other options `ENOPROTOOPT`, other levels `EOPNOTSUPP`.
 pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::setsockopt(sc, &sock, a);
+        return super::inet::setsockopt(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::setsockopt(sc, &sock, a);

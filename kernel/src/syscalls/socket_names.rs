@@ -155,7 +155,7 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// binds once (`EINVAL`).
 pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::bind(sc, &sock, a);
+        return super::inet::bind(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::bind(sc, &sock, a);
@@ -212,7 +212,7 @@ pub(super) fn bind(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `EINVAL`.
 pub(super) fn listen(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::listen(&sock, a);
+        return super::inet::listen(&*sock, a);
     }
     if super::netlink::lookup(sc, a[0])?.is_some() {
         return Err(Errno::EOPNOTSUPP);
@@ -279,7 +279,7 @@ pub(super) fn datagram_target(
 pub(super) fn connect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
         let file = sc.task.files.get(fd_arg(a[0]))?;
-        return super::inet::connect(sc, &file, &sock, a);
+        return super::inet::connect(sc, &file, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::connect(sc, &sock, a);
@@ -338,8 +338,8 @@ pub(super) fn connect(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// waiting for one unless non-blocking (`EAGAIN`); `EINVAL` unless listening.
 pub(super) fn accept4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let file = sc.task.files.get(fd_arg(a[0]))?;
-    if let Some(sock) = crate::net::socket::InetSocket::of(&file) {
-        return super::inet::accept4(sc, &file, &sock, a);
+    if let Some(sock) = crate::net::ops::inet_of(&file) {
+        return super::inet::accept4(sc, &file, &*sock, a);
     }
     if crate::net::netlink::NetlinkSocket::of(&file).is_some() {
         return Err(Errno::EOPNOTSUPP);
@@ -398,7 +398,7 @@ pub(super) fn accept(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `getsockname(fd, addr, addrlen)`: the bound name, or the family alone.
 pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::getsockname(sc, &sock, a);
+        return super::inet::getsockname(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::getsockname(sc, &sock, a);
@@ -411,7 +411,7 @@ pub(super) fn getsockname(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `getpeername(fd, addr, addrlen)`: the peer's name (`ENOTCONN` if none).
 pub(super) fn getpeername(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::getpeername(sc, &sock, a);
+        return super::inet::getpeername(sc, &*sock, a);
     }
     if let Some(sock) = super::netlink::lookup(sc, a[0])? {
         return super::netlink::getpeername(sc, &sock, a);

@@ -41,6 +41,9 @@ pub enum NetworkMode {
     /// Only loopback (`lo`: 127.0.0.0/8 and ::1), all inside the sentry: TCP and
     /// UDP between the sandbox's processes, nothing in or out.
     None,
+    /// The host's network: each guest socket is a host socket the sentry holds and
+    /// makes every call on, with checked arguments.
+    Host,
 }
 
 /// Arguments of `veil do`.
@@ -52,7 +55,7 @@ pub struct DoArgs {
     /// Print every guest system call on stderr, as strace does.
     #[arg(long)]
     strace: bool,
-    /// The sandbox's network (the host's network is not reachable yet).
+    /// The sandbox's network: its own loopback only, or the host's.
     #[arg(long, value_enum, default_value = "none")]
     network: NetworkMode,
     /// Most tasks (threads) alive at once in the sandbox; a fork or clone beyond it
@@ -127,10 +130,10 @@ pub fn run(args: DoArgs) -> ExitCode {
     if let Err(e) = crate::logging::init(args.debug_log.as_deref()) {
         return fail(e, 125);
     }
-    match args.network {
-        // The kernel's own loopback network: nothing to set up on the host.
-        NetworkMode::None => tracing::debug!("network: loopback only"),
-    }
+    let network = match args.network {
+        NetworkMode::None => veil_kernel::net::NetworkMode::Loopback,
+        NetworkMode::Host => veil_kernel::net::NetworkMode::Host,
+    };
     let cmd = PathBuf::from(&args.command[0]);
     let Some(path) = resolve(&cmd) else {
         return fail(format!("{}: command not found", cmd.display()), 127);
@@ -191,6 +194,7 @@ pub fn run(args: DoArgs) -> ExitCode {
         inherited_ignored,
         inherited_mask,
         rootfs: Default::default(),
+        network,
     };
     let kernel = match Kernel::new(platform, memory, config) {
         Ok(k) => k,

@@ -111,6 +111,10 @@ impl Bundle {
             memory_limit,
             inherited_ignored: 0,
             inherited_mask: 0,
+            network: match globals.network.as_deref() {
+                Some("host") => veil_kernel::net::NetworkMode::Host,
+                _ => veil_kernel::net::NetworkMode::Loopback,
+            },
             rootfs: RootfsConfig {
                 lower: Some(self.rootfs.clone()),
                 readonly: self
