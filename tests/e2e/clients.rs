@@ -34,7 +34,7 @@ fn busybox_tar(dir: &TempDir) -> PathBuf {
     fs::create_dir_all(root.join("tmp")).unwrap();
     fs::copy(BUSYBOX, root.join("bin/busybox")).unwrap();
     for applet in [
-        "sh", "echo", "sleep", "cat", "id", "hostname", "true", "tty",
+        "sh", "echo", "sleep", "cat", "id", "hostname", "true", "tty", "httpd", "mkdir",
     ] {
         symlink("busybox", root.join("bin").join(applet)).unwrap();
     }
@@ -140,6 +140,48 @@ fn podman_detached_exec_ps_and_stop() {
     let ps = p.run(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
     assert!(ps.out().contains("v1 Exited (137)"), "{}", ps.context());
     p.run(&["rm", "v1"]).assert_code(0);
+}
+
+#[test]
+fn podman_publishes_a_port_of_a_sandboxed_server() {
+    // netavark gives the container a network namespace with a bridge interface and
+    // forwards the host port into it; the sentry's host sockets live in it.
+    require("curl");
+    let p = Podman::new("podman-p");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let publish = format!("{port}:80");
+    p.run(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        &publish,
+        "localhost/bb",
+        "sh",
+        "-c",
+        "mkdir -p /w && echo served-by-veil > /w/index.html && exec httpd -f -p 80 -h /w",
+    ])
+    .assert_code(0);
+    let url = format!("http://127.0.0.1:{port}/");
+    let mut body = String::new();
+    for _ in 0..100 {
+        let out = Command::new("curl")
+            .args(["-s", "-m", "5", &url])
+            .output()
+            .unwrap();
+        body = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && !body.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(body, "served-by-veil\n");
+    p.run(&["rm", "-f", "-t", "0", "web"]).assert_code(0);
 }
 
 #[test]

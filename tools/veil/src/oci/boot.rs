@@ -183,29 +183,19 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
 }
 
 /// Puts the sentry in its own mount, UTS and IPC namespaces and in the container's
-/// network namespace (the spec's `path`, or a new one unless `--network=host`).
+/// network namespace ([`Bundle::network_plan`]: the spec's `path`, a fresh one, or
+/// the runtime's).
 fn enter_namespaces(bundle: &Bundle, globals: &GlobalOptions) -> OciResult {
     let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
-    let net_path = bundle
-        .spec
-        .linux()
-        .as_ref()
-        .and_then(|l| l.namespaces().as_ref())
-        .and_then(|ns| {
-            ns.iter()
-                .find(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::Network)
-        })
-        .and_then(|n| n.path().clone());
-    match &net_path {
-        Some(path) => {
-            let ns = File::open(path)
-                .map_err(|e| format!("network namespace {}: {e}", path.display()))?;
-            nix::sched::setns(ns.as_fd(), CloneFlags::CLONE_NEWNET).map_err(|e| {
-                format!("cannot join the network namespace {}: {e}", path.display())
-            })?;
-        }
-        None if globals.network.as_deref() != Some("host") => flags |= CloneFlags::CLONE_NEWNET,
-        None => {}
+    let plan = bundle.network_plan(globals);
+    if let Some(path) = &plan.join {
+        let ns =
+            File::open(path).map_err(|e| format!("network namespace {}: {e}", path.display()))?;
+        nix::sched::setns(ns.as_fd(), CloneFlags::CLONE_NEWNET)
+            .map_err(|e| format!("cannot join the network namespace {}: {e}", path.display()))?;
+    }
+    if plan.fresh {
+        flags |= CloneFlags::CLONE_NEWNET;
     }
     nix::sched::unshare(flags)
         .map_err(|e| format!("cannot create the sentry's namespaces: {e}"))?;

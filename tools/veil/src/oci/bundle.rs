@@ -52,7 +52,53 @@ pub fn load(dir: &Path) -> OciResult<Bundle> {
     Ok(Bundle { dir, spec, rootfs })
 }
 
+/// Where a container's sentry lives on the network and which network its sockets
+/// are on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkPlan {
+    /// The network namespace the sentry joins: the spec's by path, a fresh one
+    /// (`None` with `fresh`), or the runtime's own (`None`, not `fresh`).
+    pub join: Option<PathBuf>,
+    /// Whether the sentry unshares a fresh network namespace.
+    pub fresh: bool,
+    /// The guest's sockets: host sockets in that namespace, or the sandbox's loopback.
+    pub mode: veil_kernel::net::NetworkMode,
+}
+
 impl Bundle {
+    /// The network of the container. A namespace the client made (`path`: podman's
+    /// netavark, a CNI plugin) is joined and the guest's sockets are host sockets in
+    /// it, so its interfaces and port forwarding serve the container; a namespace the
+    /// spec asks for without a path gets the sandbox's own loopback in a fresh one;
+    /// no network namespace in the spec is the runtime's network, as runc gives it.
+    /// The runtime flag `--network=none` forces the sandbox's loopback (in a fresh
+    /// namespace unless one is named), `--network=host` host sockets.
+    pub fn network_plan(&self, globals: &GlobalOptions) -> NetworkPlan {
+        use veil_kernel::net::NetworkMode;
+        let entry = self
+            .spec
+            .linux()
+            .as_ref()
+            .and_then(|l| l.namespaces().as_ref())
+            .and_then(|ns| {
+                ns.iter()
+                    .find(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::Network)
+            });
+        let join = entry.and_then(|n| n.path().clone());
+        let by_spec = match (entry, &join) {
+            (Some(_), Some(_)) => NetworkMode::Host,
+            (Some(_), None) => NetworkMode::Loopback,
+            (None, _) => NetworkMode::Host,
+        };
+        let mode = match globals.network.as_deref() {
+            Some("none") => NetworkMode::Loopback,
+            Some("host") => NetworkMode::Host,
+            _ => by_spec,
+        };
+        let fresh = join.is_none() && (entry.is_some() || mode == NetworkMode::Loopback);
+        NetworkPlan { join, fresh, mode }
+    }
+
     /// The process to start (checked by [`load`] to exist).
     pub fn process(&self) -> &Process {
         self.spec
@@ -111,10 +157,7 @@ impl Bundle {
             memory_limit,
             inherited_ignored: 0,
             inherited_mask: 0,
-            network: match globals.network.as_deref() {
-                Some("host") => veil_kernel::net::NetworkMode::Host,
-                _ => veil_kernel::net::NetworkMode::Loopback,
-            },
+            network: self.network_plan(globals).mode,
             rootfs: RootfsConfig {
                 lower: Some(self.rootfs.clone()),
                 readonly: self

@@ -76,8 +76,10 @@ pub struct GlobalOptions {
     /// Where the sandbox's file writes go.
     #[arg(long, value_enum, default_value = "memory")]
     pub overlay: OverlayMode,
-    /// The containers' network: only `none` (loopback in the sentry) for now.
-    #[arg(long, value_name = "MODE")]
+    /// The containers' network: `none` (the sandbox's own loopback) or `host` (host
+    /// sockets in the container's network namespace); unset, by the spec (see
+    /// `Bundle::network_plan`).
+    #[arg(long, value_name = "MODE", value_parser = ["none", "host"])]
     pub network: Option<String>,
     /// Print every guest system call of the containers on their stderr.
     #[arg(long)]
