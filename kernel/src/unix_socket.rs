@@ -513,6 +513,11 @@ impl UnixSocket {
         }
     }
 
+    /// Whether this end has shut its writing down (`shutdown(SHUT_WR)`).
+    pub fn write_shut(&self) -> bool {
+        self.state.lock().shut_wr
+    }
+
     /// Bytes queued for reading (`FIONREAD`/`SIOCINQ`).
     pub fn unread(&self) -> usize {
         self.state.lock().queued

@@ -163,3 +163,20 @@ fn ip_sees_only_the_sandboxs_loopback() {
         r.context()
     );
 }
+
+#[test]
+fn ss_lists_the_sandboxs_listeners() {
+    let script = "import socket, subprocess\n\
+                  l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(7)\n\
+                  print(l.getsockname()[1])\n\
+                  print(subprocess.run(['ss', '-tln'], capture_output=True, text=True).stdout)";
+    let r = veil(&["python3", "-c", script]);
+    r.assert_code(0);
+    let out = r.out();
+    let port = out.lines().next().unwrap_or_default();
+    let line = out
+        .lines()
+        .find(|l| l.contains(&format!("127.0.0.1:{port} ")))
+        .unwrap_or_else(|| panic!("no listener line: {}", r.context()));
+    assert!(line.starts_with("LISTEN 0      7"), "{line}");
+}

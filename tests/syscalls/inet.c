@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* 127.0.0.1:port. */
 static struct sockaddr_in lo4(int port) {
@@ -638,4 +639,31 @@ TEST(connect, a_full_backlog_stops_nonblocking_connects) {
         n++;
     CHECK_EQ(errno, EAGAIN);
     CHECK_MSG(n >= 2 && n < 6, "%d accepted", n);
+}
+
+TEST(listen, proc_net_tcp_lists_the_listener) {
+    int l = listener();
+    char want[32];
+    snprintf(want, sizeof want, "0100007F:%04X 00000000:0000 0A", port_of(l));
+    FILE *f = fopen("/proc/net/tcp", "r");
+    CHECK(f != NULL);
+    char line[512];
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, want))
+            found = 1;
+    fclose(f);
+    CHECK_MSG(found, "no line with %s", want);
+}
+
+TEST(sendto, after_the_peer_closes_one_write_goes_then_epipe) {
+    int c, s;
+    tcp_pair(&c, &s);
+    CHECK_OK(close(c));
+    char b;
+    CHECK_EQ(read(s, &b, 1), 0); /* the FIN is in */
+    CHECK_EQ(send(s, "late", 4, MSG_NOSIGNAL), 4);
+    struct timespec ts = {0, 50 * 1000 * 1000}; /* at least until the reset is back */
+    nanosleep(&ts, NULL);
+    CHECK_ERR(send(s, "again", 5, MSG_NOSIGNAL), EPIPE);
 }

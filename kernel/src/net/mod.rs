@@ -36,4 +36,26 @@ pub enum NetworkMode {
 pub struct Netstack {
     /// Every bound socket.
     pub ports: ports::PortTable,
+    /// Every loopback socket, for `/proc/net` (dead entries are pruned as it grows).
+    sockets: parking_lot::Mutex<Vec<std::sync::Weak<socket::InetSocket>>>,
+}
+
+impl Netstack {
+    /// Records a new socket for [`Netstack::sockets`].
+    pub fn register(&self, sock: std::sync::Weak<socket::InetSocket>) {
+        let mut all = self.sockets.lock();
+        if all.len() >= 64 && all.len().is_power_of_two() {
+            all.retain(|w| w.strong_count() > 0);
+        }
+        all.push(sock);
+    }
+
+    /// The live loopback sockets, oldest first.
+    pub fn sockets(&self) -> Vec<std::sync::Arc<socket::InetSocket>> {
+        self.sockets
+            .lock()
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .collect()
+    }
 }

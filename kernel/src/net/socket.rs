@@ -56,6 +56,38 @@ pub const SOMAXCONN: usize = 4096;
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1 << 32);
 
+/// `TCP_ESTABLISHED`, as `/proc/net/tcp` numbers states (UDP: connected).
+pub const TCP_ESTABLISHED: u8 = 1;
+/// `TCP_SYN_SENT`.
+pub const TCP_SYN_SENT: u8 = 2;
+/// `TCP_CLOSE` (UDP: unconnected).
+pub const TCP_CLOSE: u8 = 7;
+/// `TCP_LISTEN`.
+pub const TCP_LISTEN: u8 = 10;
+
+/// A socket as `/proc/net` lists it.
+#[derive(Clone, Debug)]
+pub struct SocketInfo {
+    /// `AF_INET` or `AF_INET6`.
+    pub family: Family,
+    /// TCP or UDP.
+    pub protocol: Protocol,
+    /// The bound address (the unspecified one, port 0, if unbound).
+    pub local: SocketAddr,
+    /// The peer (unspecified if none).
+    pub remote: SocketAddr,
+    /// The state, numbered as Linux's TCP states.
+    pub state: u8,
+    /// Bytes waiting to be read (a listener: connections waiting for `accept`).
+    pub rx_queue: usize,
+    /// Bytes waiting to be sent (a listener: its backlog).
+    pub tx_queue: usize,
+    /// The owner's uid.
+    pub uid: u32,
+    /// The inode number (`socket:[N]`).
+    pub ino: u64,
+}
+
 /// A datagram waiting to be received.
 struct Datagram {
     data: Vec<u8>,
@@ -84,6 +116,9 @@ struct State {
     /// The peer (TCP) or the associated address (UDP `connect`).
     remote: Option<SocketAddr>,
     tcp: Tcp,
+    /// A send to a peer that had closed was taken (and dropped): the peer's reset
+    /// has come, and later sends are `EPIPE`.
+    reset_by_peer: bool,
     /// A non-blocking `connect` said `EINPROGRESS` and no later `connect` has
     /// reported the outcome yet (Linux's `SS_CONNECTING`).
     connecting: bool,
@@ -136,7 +171,7 @@ impl InetSocket {
             Protocol::Tcp => (TCP_RCVBUF, TCP_SNDBUF),
             Protocol::Udp => (UDP_BUF, UDP_BUF),
         };
-        Arc::new_cyclic(|me| InetSocket {
+        let sock = Arc::new_cyclic(|me| InetSocket {
             family,
             protocol,
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -149,6 +184,7 @@ impl InetSocket {
                 remote: None,
                 tcp: Tcp::Closed,
                 connecting: false,
+                reset_by_peer: false,
                 datagrams: VecDeque::new(),
                 queued: 0,
                 pending_error: None,
@@ -162,7 +198,34 @@ impl InetSocket {
                 timeouts: [None, None],
                 waiters: WaitQueue::default(),
             }),
-        })
+        });
+        stack.register(Arc::downgrade(&sock));
+        sock
+    }
+
+    /// What `/proc/net/tcp` and `udp` show of the socket.
+    pub fn info(&self) -> SocketInfo {
+        let st = self.state.lock();
+        let (state, rx, tx) = match &st.tcp {
+            Tcp::Connected(end) => (TCP_ESTABLISHED, end.unread(), 0),
+            Tcp::Listening { backlog, queue } => (TCP_LISTEN, queue.len(), *backlog),
+            Tcp::SynSent { .. } => (TCP_SYN_SENT, 0, 0),
+            Tcp::Closed if self.protocol == Protocol::Udp && st.remote.is_some() => {
+                (TCP_ESTABLISHED, st.queued, 0)
+            }
+            Tcp::Closed => (TCP_CLOSE, st.queued, 0),
+        };
+        SocketInfo {
+            family: self.family,
+            protocol: self.protocol,
+            local: st.local.unwrap_or_else(|| self.family.unspecified()),
+            remote: st.remote.unwrap_or_else(|| self.family.unspecified()),
+            state,
+            rx_queue: rx,
+            tx_queue: tx,
+            uid: self.owner.uid,
+            ino: self.ino,
+        }
     }
 
     /// The socket behind `file`, if it is an internet socket.
@@ -536,15 +599,29 @@ impl InetSocket {
     ) -> Result<usize, Errno> {
         let dontwait = self.dontwait(dontwait);
         match self.protocol {
-            Protocol::Tcp => {
-                if let Some(e) = self.state.lock().pending_error.take() {
-                    return Err(e);
-                }
-                let end = self.stream(Errno::EPIPE)?;
-                let creds = self.owner;
-                end.send(data, Vec::new(), creds, dontwait)
-            }
+            Protocol::Tcp => self.send_stream(data, dontwait),
             Protocol::Udp => self.send_datagram(dest, data),
+        }
+    }
+
+    /// TCP send on the connection. Once the peer has closed, the first send is taken
+    /// and dropped, as Linux's goes out and is answered by a reset; later ones are
+    /// `EPIPE`. After this end's own `shutdown(SHUT_WR)`, `EPIPE` at once.
+    fn send_stream(&self, data: &[u8], dontwait: bool) -> Result<usize, Errno> {
+        if let Some(e) = self.state.lock().pending_error.take() {
+            return Err(e);
+        }
+        let end = self.stream(Errno::EPIPE)?;
+        match end.send(data, Vec::new(), self.owner, dontwait) {
+            Err(Errno::EPIPE) if !end.write_shut() && !data.is_empty() => {
+                let mut st = self.state.lock();
+                if std::mem::replace(&mut st.reset_by_peer, true) {
+                    Err(Errno::EPIPE)
+                } else {
+                    Ok(data.len())
+                }
+            }
+            r => r,
         }
     }
 
@@ -946,13 +1023,7 @@ impl FileOps for InetSocket {
 
     fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
         match self.protocol {
-            Protocol::Tcp => {
-                if let Some(e) = self.state.lock().pending_error.take() {
-                    return Err(e);
-                }
-                let end = self.stream(Errno::EPIPE)?;
-                end.send(buf, Vec::new(), self.owner, self.dontwait(false))
-            }
+            Protocol::Tcp => self.send_stream(buf, self.dontwait(false)),
             Protocol::Udp => self.send(None, buf, false),
         }
     }

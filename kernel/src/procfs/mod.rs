@@ -39,6 +39,7 @@ mod limits;
 mod maps;
 mod meminfo;
 mod mounts;
+mod net;
 mod node;
 mod process;
 mod root;

@@ -9,7 +9,7 @@ use veil_vfs::inode::{FileType, InodeRef};
 use super::node::{self, DirSource, Owner, Table};
 use super::process::process_dir;
 use super::subject::{ncpus, Subject};
-use super::{cpuinfo, meminfo, mounts, sys, system};
+use super::{cpuinfo, meminfo, mounts, net, sys, system};
 use crate::Kernel;
 
 /// The root directory of a procfs for `kernel`.
@@ -44,6 +44,7 @@ fn on_kernel(kernel: &Weak<Kernel>, f: fn(&Kernel) -> Result<Vec<u8>, Errno>) ->
 /// The system-wide entries of `/proc`.
 fn statics(kernel: &Weak<Kernel>) -> Table {
     let sys_kernel = kernel.clone();
+    let net_kernel = kernel.clone();
     let mut t = Table::new();
     t.file(
         "cpuinfo",
@@ -77,6 +78,7 @@ fn statics(kernel: &Weak<Kernel>) -> Table {
         Owner::ROOT,
         on_kernel(kernel, system::system_stat),
     )
+    .dir("net", move |path| net::dir(path, net_kernel.clone()))
     .dir("sys", move |path| sys::dir(path, sys_kernel.clone()))
     .file(
         "uptime",
