@@ -48,7 +48,7 @@ pub(super) fn dir(path: &str, kernel: Weak<Kernel>) -> InodeRef {
             }),
         );
     }
-    let interface_files: [(&'static str, fn() -> String); 3] = [
+    let interface_files: [(&'static str, Format); 3] = [
         ("dev", format_dev),
         ("if_inet6", format_if_inet6),
         ("route", format_route),
@@ -70,6 +70,9 @@ pub(super) fn dir(path: &str, kernel: Weak<Kernel>) -> InodeRef {
     }
     node::dir(path, 0o555, Owner::ROOT, t)
 }
+
+/// Makes the text of one of the interface files.
+type Format = fn() -> String;
 
 /// The host's `/proc/net/NAME`, as the sentry's network namespace has it.
 fn host_file(name: &str) -> Result<Vec<u8>, Errno> {
