@@ -128,6 +128,12 @@ impl Kernel {
         config: KernelConfig,
     ) -> Result<Arc<Kernel>, StartError> {
         crate::sched::record_sandbox_cpus();
+        // Socket buffers may hold a quarter of a memory limit, if there is one.
+        let net_budget = config
+            .memory_limit
+            .map_or(crate::net::budget::DEFAULT_LIMIT, |m| {
+                (m / 4).clamp(16 << 20, crate::net::budget::DEFAULT_LIMIT as u64) as usize
+            });
         let kernel = Arc::new(Kernel {
             platform,
             memory,
@@ -146,7 +152,7 @@ impl Kernel {
             memfd_fs: std::sync::OnceLock::new(),
             memfd_seals: crate::memfd::MemfdSeals::default(),
             console: std::sync::OnceLock::new(),
-            net: Arc::default(),
+            net: Arc::new(crate::net::Netstack::new(net_budget)),
         });
         let ns = crate::vfs_setup::build(
             &kernel.memory,

@@ -109,7 +109,14 @@ pub struct UnixSocket {
     nonblock: AtomicBool,
     /// `SO_RCVTIMEO` and `SO_SNDTIMEO` in nanoseconds (0: wait for ever).
     timeouts: [std::sync::atomic::AtomicU64; 2],
+    /// The budget this end's queued bytes count against (an internet data path's:
+    /// the sandbox's socket buffers), if any.
+    budget: std::sync::OnceLock<Arc<crate::net::budget::BufferBudget>>,
 }
+
+/// How long a writer waits before looking again when the budget, not the peer's
+/// queue, had no room (a reader elsewhere frees it without waking this one).
+const BUDGET_RETRY: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Which of a socket's timeouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,6 +266,7 @@ impl UnixSocket {
                 }),
                 nonblock: AtomicBool::new(nonblock),
                 timeouts: Default::default(),
+                budget: std::sync::OnceLock::new(),
             })
         };
         end()
@@ -308,7 +316,7 @@ impl UnixSocket {
         dontwait: bool,
     ) -> Result<usize, Errno> {
         let dontwait = dontwait || self.nonblock.load(Ordering::Relaxed);
-        let mut deadline = None;
+        let mut deadline: Option<std::time::Instant> = None;
         if target.is_none() && !self.ever_connected.load(Ordering::SeqCst) {
             return Err(Errno::ENOTCONN);
         }
@@ -348,12 +356,28 @@ impl UnixSocket {
             } else {
                 room >= rest.len() || st.queued == 0
             };
-            if fits {
+            // The budget, if the peer has one, must have the bytes too.
+            let mut budget_short = false;
+            let granted = if !fits || rest.is_empty() {
+                None
+            } else {
                 let n = if self.is_stream() {
-                    rest.len().min(room)
+                    rest.len().min(room.max(1))
                 } else {
                     rest.len()
                 };
+                match peer.budget.get() {
+                    None => Some(n),
+                    Some(b) if self.is_stream() => b.reserve(n, 1),
+                    Some(b) => b.take(n).then_some(n),
+                }
+                .or_else(|| {
+                    budget_short = true;
+                    None
+                })
+            };
+            if fits && (rest.is_empty() || granted.is_some()) {
+                let n = granted.unwrap_or(0);
                 st.queue.push_back(Message {
                     data: rest[..n].to_vec(),
                     files: files.take().unwrap_or_default(),
@@ -379,6 +403,37 @@ impl UnixSocket {
             let waker: Arc<dyn PollWaker> = task.clone();
             st.waiters.register(&waker);
             drop(st);
+            if budget_short {
+                // Nobody will wake this writer when another socket frees the budget:
+                // look again soon (or time out as the caller asked).
+                if deadline.is_none() {
+                    deadline = self
+                        .timeout(Timeout::Send)
+                        .map(crate::timers::deadline_after);
+                }
+                let retry = crate::timers::deadline_after(BUDGET_RETRY);
+                let limit = deadline.map_or(retry, |d| d.min(retry));
+                match task.block(Some(limit)) {
+                    BlockResult::Interrupted if self.timeout(Timeout::Send).is_some() => {
+                        return if sent > 0 {
+                            Ok(sent)
+                        } else {
+                            Err(Errno::EINTR)
+                        };
+                    }
+                    BlockResult::Interrupted => {
+                        return if sent > 0 { Ok(sent) } else { Err(ERESTARTSYS) };
+                    }
+                    BlockResult::TimedOut if deadline.is_some_and(|d| d <= limit) => {
+                        return if sent > 0 {
+                            Ok(sent)
+                        } else {
+                            Err(Errno::EAGAIN)
+                        };
+                    }
+                    _ => continue,
+                }
+            }
             if let Err(e) = self.block_io(&task, Timeout::Send, &mut deadline) {
                 return if sent > 0 { Ok(sent) } else { Err(e) };
             }
@@ -457,6 +512,9 @@ impl UnixSocket {
         if peek {
             return;
         }
+        if let Some(b) = self.budget.get() {
+            b.release(done);
+        }
         let mut left = done;
         while left > 0 {
             let Some(m) = st.queue.front_mut() else { break };
@@ -487,6 +545,9 @@ impl UnixSocket {
         }
         if let Some(m) = st.queue.pop_front() {
             st.queued -= m.data.len();
+            if let Some(b) = self.budget.get() {
+                b.release(m.data.len());
+            }
             got.files = m.files;
         }
         st.waiters.wake_all();
@@ -541,6 +602,12 @@ impl UnixSocket {
         }
     }
 
+    /// Makes this end's queued bytes count against `budget` (once; later calls are
+    /// ignored).
+    pub fn set_budget(&self, budget: Arc<crate::net::budget::BufferBudget>) {
+        let _ = self.budget.set(budget);
+    }
+
     /// Sets how many bytes this end's receive queue holds, as given (for a data
     /// path of another family, whose buffer rules are its own).
     pub fn set_capacity(&self, bytes: usize) {
@@ -565,6 +632,9 @@ impl Drop for UnixSocket {
     /// is free again.
     fn drop(&mut self) {
         crate::unix_names::unbind(self);
+        if let Some(b) = self.budget.get() {
+            b.release(self.state.get_mut().queued);
+        }
         let unread = !self.state.get_mut().queue.is_empty();
         if let Some(peer) = self.peer.get_mut().upgrade() {
             let mut st = peer.state.lock();

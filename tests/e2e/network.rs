@@ -180,3 +180,34 @@ fn ss_lists_the_sandboxs_listeners() {
         .unwrap_or_else(|| panic!("no listener line: {}", r.context()));
     assert!(line.starts_with("LISTEN 0      7"), "{line}");
 }
+
+#[test]
+fn socket_buffers_are_bounded_by_the_sandboxs_budget() {
+    // With --memory=64M the sandbox's sockets may queue a quarter of it, 16 MiB:
+    // ten unread connections take no more, and reading one lets another writer on.
+    let script = r#"
+import socket
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(64)
+pairs = []
+for i in range(10):
+    c = socket.create_connection(l.getsockname()); s, _ = l.accept()
+    c.setblocking(False); pairs.append((c, s))
+total = 0
+for c, s in pairs:
+    while True:
+        try: total += c.send(b'x' * 65536)
+        except BlockingIOError: break
+print(total >> 20)
+got = 0
+while got < (1 << 20): got += len(pairs[0][1].recv(65536))
+last = pairs[-1][0]; last.setblocking(True); last.settimeout(5)
+print(last.send(b'y' * 65536) > 0)
+"#;
+    let r = crate::harness::run(&mut veil_cmd(&["--memory=64M"], &["python3", "-c", script]));
+    r.assert_code(0);
+    let out = r.out();
+    let mut lines = out.lines();
+    let mib: u64 = lines.next().unwrap_or_default().parse().unwrap_or(0);
+    assert!((8..=16).contains(&mib), "queued {mib} MiB: {}", r.context());
+    assert_eq!(lines.next(), Some("True"), "{}", r.context());
+}

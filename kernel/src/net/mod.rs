@@ -3,6 +3,7 @@
 //!
 //! * [`addr`]: guest socket addresses and which addresses are the sandbox's.
 //! * [`ports`]: the port table (`bind` rules, ephemeral ports, lookups).
+//! * [`budget`]: the bound on the bytes the sandbox's socket buffers hold.
 //! * [`ops`]: what the socket calls ask of an internet socket, on either network.
 //! * [`socket`]: the loopback socket: TCP over an in-sentry stream pair, UDP queues.
 //! * [`host`]: a socket on the host's network, through a host socket the sentry
@@ -12,6 +13,7 @@
 //! * [`netlink`]: `NETLINK_ROUTE` sockets answering for those interfaces.
 
 pub mod addr;
+pub mod budget;
 pub mod host;
 pub mod interfaces;
 pub mod netlink;
@@ -36,11 +38,21 @@ pub enum NetworkMode {
 pub struct Netstack {
     /// Every bound socket.
     pub ports: ports::PortTable,
+    /// What the socket buffers may hold.
+    pub budget: std::sync::Arc<budget::BufferBudget>,
     /// Every loopback socket, for `/proc/net` (dead entries are pruned as it grows).
     sockets: parking_lot::Mutex<Vec<std::sync::Weak<socket::InetSocket>>>,
 }
 
 impl Netstack {
+    /// A network whose socket buffers hold at most `budget` bytes.
+    pub fn new(budget: usize) -> Netstack {
+        Netstack {
+            budget: std::sync::Arc::new(budget::BufferBudget::new(budget)),
+            ..Netstack::default()
+        }
+    }
+
     /// Records a new socket for [`Netstack::sockets`].
     pub fn register(&self, sock: std::sync::Weak<socket::InetSocket>) {
         let mut all = self.sockets.lock();

@@ -401,8 +401,9 @@ impl InetSocket {
 
     /// Gives a new data-path end this socket's buffer sizes and timeouts.
     fn configure_stream(st: &State, end: &UnixSocket) {
-        // The data path holds what Linux's send and receive buffers together would,
-        // as TCP's autotuning grows them (the reported SO_RCVBUF stays the set one).
+        // The data path holds what Linux's send and receive buffers together grow
+        // to on loopback with autotuning (the reported SO_RCVBUF stays the set one);
+        // what all of them hold at once is bounded by the sandbox's budget.
         end.set_capacity((st.rcvbuf + st.sndbuf).max(STREAM_CAPACITY));
         end.set_timeout(Timeout::Receive, st.timeouts[0]);
         end.set_timeout(Timeout::Send, st.timeouts[1]);
@@ -527,7 +528,8 @@ impl InetSocket {
 
     /// On a listener: makes the server end of a connection from `client` (at
     /// `from`, to `to`) and queues it for `accept`; returns the client's data-path
-    /// end, or `None` when the queue is full. `ECONNREFUSED` if it stopped listening.
+    /// end, or `None` when the queue is full. `ECONNREFUSED` if it stopped
+    /// listening. The two ends' queued bytes count against the sandbox's budget.
     fn queue_connection(
         &self,
         client: &InetSocket,
@@ -543,6 +545,8 @@ impl InetSocket {
             return Ok(None);
         }
         let (client_end, server_end) = UnixSocket::pair(SOCK_STREAM, client.owner, false);
+        client_end.set_budget(self.stack.budget.clone());
+        server_end.set_budget(self.stack.budget.clone());
         *server_end.peercred.lock() = client.owner;
         *client_end.peercred.lock() = self.owner;
         let server = InetSocket::new(&self.stack, self.family, Protocol::Tcp, self.owner, false);
@@ -676,6 +680,9 @@ impl InetSocket {
         if st.shut_rd || (st.queued + data.len() > st.rcvbuf && st.queued > 0) {
             return;
         }
+        if !self.stack.budget.take(data.len()) {
+            return;
+        }
         st.queued += data.len();
         st.datagrams.push_back(Datagram {
             data: data.to_vec(),
@@ -722,6 +729,7 @@ impl InetSocket {
                 };
                 if !flags.peek {
                     st.queued -= got.full_len;
+                    self.stack.budget.release(got.full_len);
                     st.datagrams.pop_front();
                 }
                 return Ok(Some(got));
@@ -991,10 +999,12 @@ impl InetOps for InetSocket {
 }
 
 impl Drop for InetSocket {
-    /// The port is free again; a connection's peer sees its end (through the data
-    /// path's own drop); queued connections are dropped, so their clients see
-    /// theirs.
+    /// The port is free again and the socket's buffer bytes go back to the budget;
+    /// a connection's peer sees its end (through the data path's own drop); queued
+    /// connections are dropped, so their clients see theirs.
     fn drop(&mut self) {
+        let st = self.state.get_mut();
+        self.stack.budget.release(st.queued);
         if let Some(local) = self.state.get_mut().local {
             self.stack
                 .ports
