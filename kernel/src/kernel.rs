@@ -49,6 +49,9 @@ pub struct KernelConfig {
     pub network: crate::net::NetworkMode,
 }
 
+/// Virtual size of a sandbox's memory file: the most guest memory it can use.
+pub const MEMORY_FILE_SIZE: u64 = 64 << 30;
+
 /// The default of [`KernelConfig::pids_limit`].
 pub const DEFAULT_PIDS_LIMIT: usize = 4096;
 

@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
-use veil_abi::flags::mode::S_IFSOCK;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
 use veil_vfs::file::{POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM};
@@ -673,15 +672,7 @@ impl FileOps for UnixSocket {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(Stat {
-            st_ino: self.ino,
-            st_mode: S_IFSOCK | 0o777,
-            st_nlink: 1,
-            st_uid: self.owner.uid,
-            st_gid: self.owner.gid,
-            st_blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::net::socket_stat(self.ino, self.owner))
     }
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {

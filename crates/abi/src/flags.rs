@@ -449,3 +449,52 @@ pub mod statx {
     pub const STATX_BTIME: u32 = 0x800;
     pub const STATX__RESERVED: u32 = 0x8000_0000;
 }
+
+/// `socket(2)` and the socket calls: families, types, message flags and options.
+pub mod socket {
+    pub const AF_UNIX: u64 = 1;
+    pub const AF_INET: u64 = 2;
+    pub const AF_INET6: u64 = 10;
+    pub const AF_NETLINK: u64 = 16;
+    /// Address families at or above it do not exist.
+    pub const AF_MAX: u64 = 46;
+
+    pub const SOCK_STREAM: i32 = 1;
+    pub const SOCK_DGRAM: i32 = 2;
+    pub const SOCK_RAW: i32 = 3;
+    pub const SOCK_SEQPACKET: i32 = 5;
+    /// The bits of a socket type that are the type (the rest are flags).
+    pub const SOCK_TYPE_MASK: u64 = 0xf;
+    pub const SOCK_NONBLOCK: u64 = 0o4000;
+    pub const SOCK_CLOEXEC: u64 = 0o2000000;
+
+    pub const MSG_OOB: u32 = 0x1;
+    pub const MSG_PEEK: u32 = 0x2;
+    pub const MSG_CTRUNC: u32 = 0x8;
+    pub const MSG_TRUNC: u32 = 0x20;
+    pub const MSG_DONTWAIT: u32 = 0x40;
+    pub const MSG_EOR: u32 = 0x80;
+    pub const MSG_WAITALL: u32 = 0x100;
+    pub const MSG_ERRQUEUE: u32 = 0x2000;
+    pub const MSG_NOSIGNAL: u32 = 0x4000;
+    pub const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
+
+    pub const SOL_SOCKET: i32 = 1;
+    pub const SO_REUSEADDR: i32 = 2;
+    pub const SO_TYPE: i32 = 3;
+    pub const SO_ERROR: i32 = 4;
+    pub const SO_SNDBUF: i32 = 7;
+    pub const SO_RCVBUF: i32 = 8;
+    pub const SO_KEEPALIVE: i32 = 9;
+    pub const SO_LINGER: i32 = 13;
+    pub const SO_PASSCRED: i32 = 16;
+    pub const SO_PEERCRED: i32 = 17;
+    pub const SO_RCVTIMEO: i32 = 20;
+    pub const SO_SNDTIMEO: i32 = 21;
+    pub const SO_BINDTODEVICE: i32 = 25;
+    pub const SO_ACCEPTCONN: i32 = 30;
+    pub const SO_SNDBUFFORCE: i32 = 32;
+    pub const SO_RCVBUFFORCE: i32 = 33;
+    pub const SO_PROTOCOL: i32 = 38;
+    pub const SO_DOMAIN: i32 = 39;
+}

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use parking_lot::Mutex;
-use veil_abi::flags::mode::S_IFSOCK;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
 use veil_vfs::file::{POLLIN, POLLOUT};
@@ -537,12 +536,7 @@ impl FileOps for HostSocket {
     }
 
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        match self.protocol {
-            Protocol::Tcp => self.recv_stream(buf, RecvFlags::default()),
-            Protocol::Udp => Ok(self
-                .recv_datagram(buf, RecvFlags::default())?
-                .map_or(0, |d| d.len)),
-        }
+        self.read_file(buf)
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
@@ -550,15 +544,7 @@ impl FileOps for HostSocket {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(Stat {
-            st_ino: self.ino,
-            st_mode: S_IFSOCK | 0o777,
-            st_nlink: 1,
-            st_uid: self.owner.uid,
-            st_gid: self.owner.gid,
-            st_blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::net::socket_stat(self.ino, self.owner))
     }
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {

@@ -22,6 +22,19 @@ pub mod options;
 pub mod ports;
 pub mod socket;
 
+/// What `fstat` says of a socket: an `S_IFSOCK` inode `ino` owned by `owner`.
+pub fn socket_stat(ino: u64, owner: crate::unix_socket::Ucred) -> veil_abi::structs::Stat {
+    veil_abi::structs::Stat {
+        st_ino: ino,
+        st_mode: veil_abi::flags::mode::S_IFSOCK | 0o777,
+        st_nlink: 1,
+        st_uid: owner.uid,
+        st_gid: owner.gid,
+        st_blksize: 4096,
+        ..Default::default()
+    }
+}
+
 /// Which network a sandbox's internet sockets are on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NetworkMode {

@@ -88,6 +88,17 @@ pub trait InetOps: FileOps {
     /// Sets an integer option of the stored kinds.
     fn set_option(&self, level: i32, name: i32, value: i32) -> Result<(), Errno>;
 
+    /// `read(2)` of the socket: a TCP receive, or one datagram (its sender
+    /// dropped).
+    fn read_file(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        match self.protocol() {
+            Protocol::Tcp => self.recv_stream(buf, RecvFlags::default()),
+            Protocol::Udp => Ok(self
+                .recv_datagram(buf, RecvFlags::default())?
+                .map_or(0, |d| d.len)),
+        }
+    }
+
     /// `SOCK_STREAM` or `SOCK_DGRAM`.
     fn sock_type(&self) -> i32 {
         match self.protocol() {

@@ -18,7 +18,6 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
-use veil_abi::flags::mode::S_IFSOCK;
 use veil_abi::structs::{Stat, Statx};
 use veil_abi::Errno;
 use veil_vfs::file::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM};
@@ -1023,12 +1022,7 @@ impl FileOps for InetSocket {
     }
 
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        match self.protocol {
-            Protocol::Tcp => self.recv_stream(buf, RecvFlags::default()),
-            Protocol::Udp => Ok(self
-                .recv_datagram(buf, RecvFlags::default())?
-                .map_or(0, |d| d.len)),
-        }
+        self.read_file(buf)
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> Result<usize, Errno> {
@@ -1039,15 +1033,7 @@ impl FileOps for InetSocket {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(Stat {
-            st_ino: self.ino,
-            st_mode: S_IFSOCK | 0o777,
-            st_nlink: 1,
-            st_uid: self.owner.uid,
-            st_gid: self.owner.gid,
-            st_blksize: 4096,
-            ..Stat::default()
-        })
+        Ok(crate::net::socket_stat(self.ino, self.owner))
     }
 
     fn statx(&self, _mask: u32) -> Result<Statx, Errno> {

@@ -6,29 +6,24 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use veil_abi::structs::Timeval;
+use veil_abi::flags::socket::*;
 use veil_abi::Errno;
 use veil_vfs::OpenFile;
 
-use super::fd::nofile_limit;
 use super::read_write::with_bounce;
-use super::socket::{read_msghdr, write_option, MsgHdr};
+use super::socket::{read_msghdr, timeout_bytes, which_timeout, write_option, MsgHdr};
+use super::socket_names::install_socket;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::{self, Family, GuestAddr};
 use crate::net::host::HostSocket;
 use crate::net::ops::{inet_of, InetOps};
-use crate::net::options::{SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP};
+use crate::net::options::{SOL_IP, SOL_IPV6, SOL_TCP};
 use crate::net::ports::Protocol;
 use crate::net::socket::InetSocket;
 use crate::net::{interfaces, Netstack, NetworkMode};
 use crate::signal::{SigInfo, SI_USER};
-use crate::unix_socket::{RecvFlags, Timeout, Ucred};
+use crate::unix_socket::{RecvFlags, Ucred};
 
-const SOCK_STREAM: u64 = 1;
-const SOCK_DGRAM: u64 = 2;
-const SOCK_RAW: u64 = 3;
-const SOCK_NONBLOCK: u64 = 0o4000;
-const SOCK_CLOEXEC: u64 = 0o2000000;
 const IPPROTO_TCP: u64 = 6;
 const IPPROTO_UDP: u64 = 17;
 /// `sizeof(struct sockaddr_storage)`: the longest address a call reads.
@@ -38,27 +33,6 @@ const CAP_NET_BIND_SERVICE: u32 = 10;
 /// `CAP_NET_RAW`.
 const CAP_NET_RAW: u32 = 13;
 
-const MSG_OOB: u32 = 0x1;
-const MSG_PEEK: u32 = 0x2;
-const MSG_TRUNC: u32 = 0x20;
-const MSG_DONTWAIT: u32 = 0x40;
-const MSG_WAITALL: u32 = 0x100;
-const MSG_ERRQUEUE: u32 = 0x2000;
-const MSG_NOSIGNAL: u32 = 0x4000;
-
-const SO_TYPE: i32 = 3;
-const SO_ERROR: i32 = 4;
-const SO_SNDBUF: i32 = 7;
-const SO_RCVBUF: i32 = 8;
-const SO_LINGER: i32 = 13;
-const SO_RCVTIMEO: i32 = 20;
-const SO_SNDTIMEO: i32 = 21;
-const SO_BINDTODEVICE: i32 = 25;
-const SO_ACCEPTCONN: i32 = 30;
-const SO_SNDBUFFORCE: i32 = 32;
-const SO_RCVBUFFORCE: i32 = 33;
-const SO_PROTOCOL: i32 = 38;
-const SO_DOMAIN: i32 = 39;
 const TCP_MAXSEG: i32 = 2;
 const TCP_INFO: i32 = 11;
 const TCP_CONGESTION: i32 = 13;
@@ -102,7 +76,7 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, family: Family, ty: u64, protocol:
     if ty & !(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    let proto = match (ty & 0xf, protocol) {
+    let proto = match ((ty & SOCK_TYPE_MASK) as i32, protocol) {
         (SOCK_STREAM, 0 | IPPROTO_TCP) => Protocol::Tcp,
         (SOCK_DGRAM, 0 | IPPROTO_UDP) => Protocol::Udp,
         (SOCK_STREAM | SOCK_DGRAM, _) => return Err(Errno::EPROTONOSUPPORT),
@@ -115,31 +89,7 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, family: Family, ty: u64, protocol:
         NetworkMode::Loopback => InetSocket::new(stack(sc), family, proto, owner(sc), nonblock),
         NetworkMode::Host => HostSocket::new(family, proto, owner(sc), nonblock)?,
     };
-    install(sc, sock, nonblock, ty & SOCK_CLOEXEC != 0)
-}
-
-fn install(
-    sc: &SyscallCtx<'_>,
-    sock: Arc<dyn InetOps>,
-    nonblock: bool,
-    cloexec: bool,
-) -> SysResult {
-    let flags = veil_abi::flags::open::O_RDWR
-        | if nonblock {
-            veil_abi::flags::open::O_NONBLOCK
-        } else {
-            0
-        };
-    let limit = nofile_limit(sc);
-    sc.task
-        .files
-        .install(
-            OpenFile::new(sock, flags, "socket".into()),
-            cloexec,
-            0,
-            limit,
-        )
-        .map(|fd| fd as u64)
+    install_socket(sc, sock, nonblock, ty & SOCK_CLOEXEC != 0)
 }
 
 /// Reads the guest's address of `len` bytes at `addr` for a socket of `family`.
@@ -234,7 +184,7 @@ pub(super) fn accept4(
     if new_nonblock {
         veil_vfs::FileOps::set_nonblocking(&*server, true);
     }
-    install(sc, server, new_nonblock, a[3] & SOCK_CLOEXEC != 0)
+    install_socket(sc, server, new_nonblock, a[3] & SOCK_CLOEXEC != 0)
 }
 
 /// `getsockname(fd, addr, addrlen)`.
@@ -479,19 +429,7 @@ pub(super) fn getsockopt(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -
             b.extend_from_slice(&secs.to_le_bytes());
             b
         }
-        (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => {
-            let which = if name == SO_RCVTIMEO {
-                Timeout::Receive
-            } else {
-                Timeout::Send
-            };
-            let t = sock.timeout(which).unwrap_or_default();
-            let tv = Timeval {
-                tv_sec: t.as_secs() as i64,
-                tv_usec: i64::from(t.subsec_micros()),
-            };
-            bytemuck::bytes_of(&tv).to_vec()
-        }
+        (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => timeout_bytes(sock.timeout(which_timeout(name))),
         (SOL_SOCKET, SO_BINDTODEVICE) => Vec::new(),
         (SOL_TCP, TCP_MAXSEG) if sock.protocol() == Protocol::Tcp => {
             int_bytes(if sock.is_connected() {
@@ -566,13 +504,8 @@ pub(super) fn setsockopt(sc: &SyscallCtx<'_>, sock: &dyn InetOps, a: [u64; 6]) -
     }
     match (level, name) {
         (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => {
-            let which = if name == SO_RCVTIMEO {
-                Timeout::Receive
-            } else {
-                Timeout::Send
-            };
             let t = super::socket::read_timeout_option(sc, optval, optlen)?;
-            sock.set_timeout(which, t);
+            sock.set_timeout(which_timeout(name), t);
             return Ok(0);
         }
         (SOL_SOCKET, SO_LINGER) => {

@@ -3,34 +3,17 @@
 
 use std::sync::Arc;
 
+use veil_abi::flags::socket::*;
 use veil_abi::Errno;
-use veil_vfs::OpenFile;
 
-use super::fd::nofile_limit;
 use super::socket::{gather, read_msghdr, write_option};
+use super::socket_names::install_socket;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::netlink::{NetlinkSocket, AF_NETLINK, NETLINK_ROUTE, SOCKADDR_NL_SIZE};
 use crate::unix_socket::{RecvFlags, Ucred};
 
-const SOCK_DGRAM: u64 = 2;
-const SOCK_RAW: u64 = 3;
-const SOCK_NONBLOCK: u64 = 0o4000;
-const SOCK_CLOEXEC: u64 = 0o2000000;
-const MSG_PEEK: u32 = 0x2;
-const MSG_TRUNC: u32 = 0x20;
-const MSG_DONTWAIT: u32 = 0x40;
-const SOL_SOCKET: i32 = 1;
 /// `SOL_NETLINK`.
 const SOL_NETLINK: i32 = 270;
-const SO_TYPE: i32 = 3;
-const SO_ERROR: i32 = 4;
-const SO_SNDBUF: i32 = 7;
-const SO_RCVBUF: i32 = 8;
-const SO_PASSCRED: i32 = 16;
-const SO_SNDBUFFORCE: i32 = 32;
-const SO_RCVBUFFORCE: i32 = 33;
-const SO_PROTOCOL: i32 = 38;
-const SO_DOMAIN: i32 = 39;
 /// `NETLINK_ADD_MEMBERSHIP` up to `NETLINK_GET_STRICT_CHK`: the options kept.
 const NETLINK_OPTIONS: std::ops::RangeInclusive<i32> = 1..=12;
 
@@ -46,7 +29,7 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, ty: u64, protocol: u64) -> SysResu
     if ty & !(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    if !matches!(ty & 0xf, SOCK_RAW | SOCK_DGRAM) {
+    if !matches!((ty & SOCK_TYPE_MASK) as i32, SOCK_RAW | SOCK_DGRAM) {
         return Err(Errno::ESOCKTNOSUPPORT);
     }
     if protocol != NETLINK_ROUTE {
@@ -60,22 +43,7 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, ty: u64, protocol: u64) -> SysResu
         gid: c.gid.effective,
     };
     let sock = NetlinkSocket::new((ty & 0xf) as i32, owner, nonblock);
-    let flags = veil_abi::flags::open::O_RDWR
-        | if nonblock {
-            veil_abi::flags::open::O_NONBLOCK
-        } else {
-            0
-        };
-    let limit = nofile_limit(sc);
-    sc.task
-        .files
-        .install(
-            OpenFile::new(sock, flags, "socket".into()),
-            ty & SOCK_CLOEXEC != 0,
-            0,
-            limit,
-        )
-        .map(|fd| fd as u64)
+    install_socket(sc, sock, nonblock, ty & SOCK_CLOEXEC != 0)
 }
 
 /// Reads a `sockaddr_nl`: `(nl_pid, nl_groups)`; `EINVAL` if short or of another

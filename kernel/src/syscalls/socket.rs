@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use veil_abi::flags::socket::*;
 use veil_abi::structs::{Iovec, Timeval};
 use veil_abi::Errno;
 use veil_vfs::OpenFile;
@@ -12,49 +13,12 @@ use super::fd::nofile_limit;
 use super::read_write::iovecs;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::signal::{SigInfo, SI_USER};
-use crate::unix_socket::{
-    Received, RecvFlags, Timeout, Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
-};
+use crate::unix_socket::{Received, RecvFlags, Timeout, Ucred, UnixSocket};
 
-const AF_UNIX: u64 = 1;
-const AF_INET: u64 = 2;
-const AF_INET6: u64 = 10;
-/// `AF_MAX`: address families at or above it do not exist.
-const AF_MAX: u64 = 46;
-const SOCK_RAW: i32 = 3;
-/// `SOCK_NONBLOCK` and `SOCK_CLOEXEC`, the flags a socket type may carry.
-const SOCK_NONBLOCK: u64 = 0o4000;
-const SOCK_CLOEXEC: u64 = 0o2000000;
-const SOCK_TYPE_MASK: u64 = 0xf;
-
-const MSG_PEEK: u32 = 0x2;
-const MSG_CTRUNC: u32 = 0x8;
-const MSG_TRUNC: u32 = 0x20;
-const MSG_DONTWAIT: u32 = 0x40;
-const MSG_EOR: u32 = 0x80;
-const MSG_WAITALL: u32 = 0x100;
-const MSG_NOSIGNAL: u32 = 0x4000;
-const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
-
-const SOL_SOCKET: i32 = 1;
 const SCM_RIGHTS: i32 = 1;
 const SCM_CREDENTIALS: i32 = 2;
 /// Most descriptors one `SCM_RIGHTS` message carries (`SCM_MAX_FD`).
 const SCM_MAX_FD: usize = 253;
-
-const SO_REUSEADDR: i32 = 2;
-const SO_TYPE: i32 = 3;
-const SO_ERROR: i32 = 4;
-const SO_SNDBUF: i32 = 7;
-const SO_RCVBUF: i32 = 8;
-const SO_KEEPALIVE: i32 = 9;
-const SO_PASSCRED: i32 = 16;
-const SO_PEERCRED: i32 = 17;
-const SO_RCVTIMEO: i32 = 20;
-const SO_SNDTIMEO: i32 = 21;
-const SO_ACCEPTCONN: i32 = 30;
-const SO_PROTOCOL: i32 = 38;
-const SO_DOMAIN: i32 = 39;
 
 /// `sizeof(struct msghdr)` on x86_64.
 const MSGHDR_SIZE: u64 = 56;
@@ -637,19 +601,7 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
                 b.extend_from_slice(&c.gid.to_le_bytes());
                 b
             }
-            SO_RCVTIMEO | SO_SNDTIMEO => {
-                let which = if name == SO_RCVTIMEO {
-                    Timeout::Receive
-                } else {
-                    Timeout::Send
-                };
-                let t = sock.timeout(which).unwrap_or_default();
-                let tv = Timeval {
-                    tv_sec: t.as_secs() as i64,
-                    tv_usec: i64::from(t.subsec_micros()),
-                };
-                bytemuck::bytes_of(&tv).to_vec()
-            }
+            SO_RCVTIMEO | SO_SNDTIMEO => timeout_bytes(sock.timeout(which_timeout(name))),
             _ => return Err(Errno::ENOPROTOOPT),
         };
         write_option(sc, optval, optlen, &bytes)
@@ -689,6 +641,26 @@ pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     })
 }
 
+/// Which timeout option `name` is: `SO_RCVTIMEO` receiving, else sending.
+pub(super) fn which_timeout(name: i32) -> Timeout {
+    if name == SO_RCVTIMEO {
+        Timeout::Receive
+    } else {
+        Timeout::Send
+    }
+}
+
+/// A timeout option's value as `getsockopt` gives it: a `struct timeval`, zero for
+/// none.
+pub(super) fn timeout_bytes(t: Option<std::time::Duration>) -> Vec<u8> {
+    let t = t.unwrap_or_default();
+    let tv = Timeval {
+        tv_sec: t.as_secs() as i64,
+        tv_usec: i64::from(t.subsec_micros()),
+    };
+    bytemuck::bytes_of(&tv).to_vec()
+}
+
 /// `SO_RCVTIMEO`/`SO_SNDTIMEO` from a `struct timeval` (`EINVAL` if shorter, `EDOM`
 /// for microseconds outside `0..1_000_000`); `None` (zero) waits for ever, and a
 /// negative time is taken as zero, as Linux's `sock_set_timeout`.
@@ -724,11 +696,6 @@ fn set_timeout_option(
     optlen: i64,
 ) -> SysResult {
     let t = read_timeout_option(sc, optval, optlen)?;
-    let which = if name == SO_RCVTIMEO {
-        Timeout::Receive
-    } else {
-        Timeout::Send
-    };
-    sock.set_timeout(which, t);
+    sock.set_timeout(which_timeout(name), t);
     Ok(0)
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use veil_abi::flags::at::AT_FDCWD;
+use veil_abi::flags::socket::*;
 use veil_abi::Errno;
 use veil_vfs::inode::{FileType, NewNode};
 use veil_vfs::walk::WalkFlags;
@@ -16,15 +17,8 @@ use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::Family;
 use crate::perm::{self, Creds, MAY_WRITE};
 use crate::unix_names::{self, Key};
-use crate::unix_socket::{Ucred, UnixSocket, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM};
+use crate::unix_socket::{Ucred, UnixSocket};
 
-const AF_UNIX: u64 = 1;
-const AF_INET: u64 = 2;
-const AF_INET6: u64 = 10;
-const AF_NETLINK: u64 = 16;
-const SOCK_RAW: i32 = 3;
-const SOCK_NONBLOCK: u64 = 0o4000;
-const SOCK_CLOEXEC: u64 = 0o2000000;
 /// `sizeof(struct sockaddr_un)`.
 const SOCKADDR_UN_SIZE: usize = 110;
 /// Most connections a listening socket queues (`net.core.somaxconn`).
@@ -132,6 +126,17 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     }
     let nonblock = ty & SOCK_NONBLOCK != 0;
     let sock = UnixSocket::new(kind, my_creds(sc), nonblock);
+    install_socket(sc, sock, nonblock, ty & SOCK_CLOEXEC != 0)
+}
+
+/// Installs a new socket's open file in the caller's table: read-write, with
+/// `O_NONBLOCK` if `nonblock`, close-on-exec if `cloexec`; the descriptor.
+pub(super) fn install_socket(
+    sc: &SyscallCtx<'_>,
+    ops: Arc<dyn veil_vfs::FileOps>,
+    nonblock: bool,
+    cloexec: bool,
+) -> SysResult {
     let flags = veil_abi::flags::open::O_RDWR
         | if nonblock {
             veil_abi::flags::open::O_NONBLOCK
@@ -142,8 +147,8 @@ pub(super) fn socket(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     sc.task
         .files
         .install(
-            OpenFile::new(sock, flags, "socket".into()),
-            ty & SOCK_CLOEXEC != 0,
+            OpenFile::new(ops, flags, "socket".into()),
+            cloexec,
             0,
             limit,
         )
@@ -372,22 +377,7 @@ pub(super) fn accept4(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     if new_nonblock {
         veil_vfs::FileOps::set_nonblocking(&*server, true);
     }
-    let flags = veil_abi::flags::open::O_RDWR
-        | if new_nonblock {
-            veil_abi::flags::open::O_NONBLOCK
-        } else {
-            0
-        };
-    let limit = nofile_limit(sc);
-    sc.task
-        .files
-        .install(
-            OpenFile::new(server, flags, "socket".into()),
-            a[3] & SOCK_CLOEXEC != 0,
-            0,
-            limit,
-        )
-        .map(|fd| fd as u64)
+    install_socket(sc, server, new_nonblock, a[3] & SOCK_CLOEXEC != 0)
 }
 
 /// `accept(fd, addr, addrlen)`.

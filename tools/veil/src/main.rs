@@ -6,6 +6,7 @@
 //! [`oci`]).
 
 mod commands;
+mod host_signals;
 mod logging;
 mod oci;
 

@@ -8,25 +8,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::Signal;
 use veil_kernel::kernel::DEFAULT_PIDS_LIMIT;
 use veil_kernel::signal::{SigInfo, SI_USER};
 use veil_kernel::{ExitStatus, Kernel, KernelConfig, StartError};
 use veil_memmap::MemoryFile;
 use veil_platform::ptrace::PtracePlatform;
 use veil_platform::Platform;
-
-/// Virtual size of the memory file: the most guest memory a sandbox can use.
-const MEMORY_FILE_SIZE: u64 = 64 << 30;
-/// Host signals forwarded to the guest's first process.
-const FORWARDED: [Signal; 6] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
 
 /// Platforms `--platform` accepts.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -162,17 +150,13 @@ pub fn run(args: DoArgs) -> ExitCode {
     let (inherited_ignored, inherited_mask) = inherited_signals();
     // Forwarded signals are taken by one thread with sigwait; block them before any
     // other thread exists so that every sentry thread inherits the mask.
-    let mut forwarded = SigSet::empty();
-    for s in FORWARDED {
-        forwarded.add(s);
-    }
     // The host terminal's size changes reach the console (when there is one).
-    forwarded.add(Signal::SIGWINCH);
-    if let Err(e) = forwarded.thread_block() {
-        return fail(format!("cannot block signals: {e}"), 125);
-    }
+    let forwarded = match crate::host_signals::block(&[Signal::SIGWINCH]) {
+        Ok(set) => set,
+        Err(e) => return fail(format!("cannot block signals: {e}"), 125),
+    };
 
-    let memory = match MemoryFile::new(MEMORY_FILE_SIZE) {
+    let memory = match MemoryFile::new(veil_kernel::kernel::MEMORY_FILE_SIZE) {
         Ok(m) => Arc::new(m),
         Err(e) => return fail(e, 125),
     };
@@ -237,21 +221,15 @@ pub fn run(args: DoArgs) -> ExitCode {
     };
     let forward_to = tg.clone();
     let resize = console.clone();
-    let _ = std::thread::Builder::new()
-        .name("veil-signals".into())
-        .spawn(move || loop {
-            match forwarded.wait() {
-                Ok(Signal::SIGWINCH) => {
-                    if let Some(c) = &resize {
-                        c.resize_from_host();
-                    }
-                }
-                Ok(sig) => {
-                    forward_to.send_signal(SigInfo::user(sig as u32, SI_USER, 0));
-                }
-                Err(_) => {}
+    let _ = crate::host_signals::spawn_waiter("veil-signals", forwarded, move |sig| {
+        if sig == Signal::SIGWINCH {
+            if let Some(c) = &resize {
+                c.resize_from_host();
             }
-        });
+        } else {
+            forward_to.send_signal(SigInfo::user(sig as u32, SI_USER, 0));
+        }
+    });
     let status = tg.wait_done();
     restore(&console);
     ExitCode::from(match status {

@@ -38,19 +38,6 @@ use super::control::{self, Request};
 use super::state::ContainerDir;
 use super::{GlobalOptions, OciResult};
 
-/// Virtual size of the memory file: the most guest memory a sandbox can use.
-const MEMORY_FILE_SIZE: u64 = 64 << 30;
-
-/// Host signals sent to the sentry that are passed on to init.
-const FORWARDED: [Signal; 6] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
-
 /// Arguments of `veil boot`.
 #[derive(Args, Debug)]
 pub struct BootArgs {
@@ -113,16 +100,10 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
 
     // Forwarded signals are taken by one thread with sigwait; block them before any
     // other thread exists so that every sentry thread inherits the mask.
-    let mut forwarded = SigSet::empty();
-    for s in FORWARDED {
-        forwarded.add(s);
-    }
-    forwarded.add(Signal::SIGWINCH);
-    forwarded
-        .thread_block()
+    let forwarded = crate::host_signals::block(&[Signal::SIGWINCH])
         .map_err(|e| format!("cannot block signals: {e}"))?;
 
-    let memory = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?);
+    let memory = Arc::new(MemoryFile::new(veil_kernel::kernel::MEMORY_FILE_SIZE)?);
     let platform = Arc::new(PtracePlatform::new(memory.fd())?);
     let kernel = Kernel::new(platform, memory, bundle.kernel_config(globals))?;
     let console = if bundle.terminal() {
@@ -165,20 +146,16 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
         .map_err(|e| e.to_string())?;
     let forward_to = sandbox.clone();
     let resize = console.clone();
-    std::thread::Builder::new()
-        .name("veil-signals".into())
-        .spawn(move || loop {
-            match forwarded.wait() {
-                Ok(Signal::SIGWINCH) => {
-                    if let Some(c) = &resize {
-                        c.resize_from_host();
-                    }
-                }
-                Ok(sig) => forward_to.signal(sig as i32, false),
-                Err(_) => {}
+    crate::host_signals::spawn_waiter("veil-signals", forwarded, move |sig| {
+        if sig == Signal::SIGWINCH {
+            if let Some(c) = &resize {
+                c.resize_from_host();
             }
-        })
-        .map_err(|e| e.to_string())?;
+        } else {
+            forward_to.signal(sig as i32, false);
+        }
+    })
+    .map_err(|e| e.to_string())?;
     Ok((sandbox, init, console))
 }
 

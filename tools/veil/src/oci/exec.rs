@@ -13,7 +13,6 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
 use clap::Args;
-use nix::sys::signal::Signal;
 use oci_spec::runtime::Process;
 
 use super::console;
@@ -169,32 +168,17 @@ fn wait_exit(reader: &mut BufReader<&std::os::unix::net::UnixStream>) -> u8 {
 
 /// Passes the signals a foreground `exec` gets on to its process.
 fn forward_signals(dir: ContainerDir, pid: i32) {
-    let mut set = nix::sys::signal::SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-    ] {
-        set.add(s);
-    }
-    if set.thread_block().is_err() {
+    let Ok(set) = crate::host_signals::block(&[]) else {
         return;
-    }
-    let _ = std::thread::Builder::new()
-        .name("veil-exec-signals".into())
-        .spawn(move || loop {
-            if let Ok(sig) = set.wait() {
-                let request = Request::Kill {
-                    signal: sig as i32,
-                    all: false,
-                    pid: Some(pid),
-                };
-                let _ = control::call(&dir, &request);
-            }
-        });
+    };
+    let _ = crate::host_signals::spawn_waiter("veil-exec-signals", set, move |sig| {
+        let request = Request::Kill {
+            signal: sig as i32,
+            all: false,
+            pid: Some(pid),
+        };
+        let _ = control::call(&dir, &request);
+    });
 }
 
 /// The process to start: `--process`, or the container's own with the command's

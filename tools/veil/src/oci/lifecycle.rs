@@ -359,28 +359,12 @@ pub fn run(globals: &GlobalOptions, args: &RunArgs) -> OciResult<u8> {
 /// Passes the signals a foreground `run` gets (Ctrl-C when there is no guest
 /// terminal, a `kill` of it, a terminal resize) on to the sentry.
 fn forward_signals_to(sentry: Pid) {
-    let mut set = nix::sys::signal::SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-        Signal::SIGWINCH,
-    ] {
-        set.add(s);
-    }
-    if set.thread_block().is_err() {
+    let Ok(set) = crate::host_signals::block(&[Signal::SIGWINCH]) else {
         return;
-    }
-    let _ = std::thread::Builder::new()
-        .name("veil-run-signals".into())
-        .spawn(move || loop {
-            if let Ok(sig) = set.wait() {
-                let _ = nix::sys::signal::kill(sentry, sig);
-            }
-        });
+    };
+    let _ = crate::host_signals::spawn_waiter("veil-run-signals", set, move |sig| {
+        let _ = nix::sys::signal::kill(sentry, sig);
+    });
 }
 
 /// Parses a signal: a number, or a name with or without `SIG`.
