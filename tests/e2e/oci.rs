@@ -511,3 +511,33 @@ fn read_until_hangup(master: OwnedFd) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[test]
+fn the_sentry_is_confined_by_its_seccomp_filter_and_namespaces() {
+    // The sentry's host calls are limited to its allow-list (oci/sentry_filter.rs): a
+    // broad workload must run to the end, as any call outside the list kills it.
+    let b = Sandbox::new("oci-seccomp", &["sleep", "100"]);
+    b.oci(&["run", "-d", "c"]).assert_code(0);
+    let pid = b.pid("c");
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("\nSeccomp:\t2\n"), "{status}");
+    assert!(status.contains("\nNoNewPrivs:\t1\n"), "{status}");
+    for ns in ["mnt", "uts", "ipc", "net"] {
+        let theirs = fs::read_link(format!("/proc/{pid}/ns/{ns}")).unwrap();
+        let ours = fs::read_link(format!("/proc/self/ns/{ns}")).unwrap();
+        assert_ne!(theirs, ours, "the sentry shares the host's {ns} namespace");
+    }
+    let workload = "mkdir -p /tmp/w && cd /tmp/w && for i in 1 2 3; do echo $i > f$i; done; \
+                    cat f1 f2 f3 | cat > all && cat all; ls /proc/self/fd > /dev/null; \
+                    ps > /dev/null; (sleep 0.05; echo child) & wait; \
+                    trap 'echo usr1' USR1; kill -USR1 $$; rm -r /tmp/w; \
+                    date > /dev/null; uname -a > /dev/null; hostname > /dev/null; id -u";
+    let r = b.oci(&["exec", "c", "sh", "-c", workload]);
+    r.assert_code(0);
+    assert_eq!(r.out(), "1\n2\n3\nchild\nusr1\n0\n", "{}", r.context());
+    b.oci(&["kill", "c", "KILL"]).assert_code(0);
+    b.wait_status("c", "stopped");
+    let log = fs::read_to_string(b.root().join("c/sentry.log")).unwrap_or_default();
+    assert!(!log.contains("panicked"), "{log}");
+    b.oci(&["delete", "c"]).assert_code(0);
+}

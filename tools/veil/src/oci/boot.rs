@@ -156,6 +156,8 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
         }
     })
     .map_err(|e| e.to_string())?;
+    // Set up: from here on the sentry makes only the host calls on its list.
+    super::sentry_filter::apply()?;
     Ok((sandbox, init, console))
 }
 

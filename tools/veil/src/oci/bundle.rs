@@ -95,7 +95,15 @@ impl Bundle {
             Some("host") => NetworkMode::Host,
             _ => by_spec,
         };
-        let fresh = join.is_none() && (entry.is_some() || mode == NetworkMode::Loopback);
+        // A fresh namespace when the spec asks for one without naming it, or for
+        // the sandbox's own loopback; never for host sockets the flag asked for,
+        // which are the runtime's own network.
+        let fresh = join.is_none()
+            && match globals.network.as_deref() {
+                Some("host") => false,
+                Some(_) => true,
+                None => entry.is_some(),
+            };
         NetworkPlan { join, fresh, mode }
     }
 
