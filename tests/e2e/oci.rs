@@ -522,6 +522,11 @@ fn the_sentry_is_confined_by_its_seccomp_filter_and_namespaces() {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(status.contains("\nSeccomp:\t2\n"), "{status}");
     assert!(status.contains("\nNoNewPrivs:\t1\n"), "{status}");
+    // Only CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_NET_BIND_SERVICE are left.
+    for set in ["CapEff", "CapPrm", "CapBnd"] {
+        let want = format!("\n{set}:\t0000000000000406\n");
+        assert!(status.contains(&want), "{set}: {status}");
+    }
     for ns in ["mnt", "uts", "ipc", "net"] {
         let theirs = fs::read_link(format!("/proc/{pid}/ns/{ns}")).unwrap();
         let ours = fs::read_link(format!("/proc/self/ns/{ns}")).unwrap();

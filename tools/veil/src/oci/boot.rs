@@ -97,6 +97,9 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
     // Warnings (unimplemented syscalls…) go to a file, not into the container's output.
     crate::logging::init(Some(&log))?;
     enter_namespaces(&bundle, globals)?;
+    // In its namespaces, with no thread started yet: keep only the capabilities
+    // the sentry needs from here on.
+    super::sentry_caps::drop_all_but_kept()?;
 
     // Forwarded signals are taken by one thread with sigwait; block them before any
     // other thread exists so that every sentry thread inherits the mask.

@@ -308,7 +308,8 @@ pub fn start(globals: &GlobalOptions, args: &IdArgs) -> OciResult<u8> {
     control::call(&dir, &Request::Start)?;
     record.status = Status::Running;
     dir.save(&record)?;
-    let view = serde_json::to_string(&record.view()).map_err(|e| e.to_string())?;
+    let view =
+        serde_json::to_string(&record.view_as(Status::Running)).map_err(|e| e.to_string())?;
     hooks::run(hooks, HookPoint::Poststart, &view)?;
     Ok(0)
 }

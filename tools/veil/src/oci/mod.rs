@@ -11,7 +11,8 @@
 //! * [`bundle`]: the bundle's `config.json` turned into Veil's settings.
 //! * [`control`]: the protocol between the commands and the sentry.
 //! * [`hooks`], [`console`], [`spec_cmd`] (`spec`).
-//! * [`sentry_filter`]: the seccomp allow-list the sentry puts on itself.
+//! * [`sentry_filter`]: the seccomp allow-list the sentry puts on itself;
+//!   [`sentry_caps`]: the capabilities it keeps.
 
 pub mod boot;
 pub mod bundle;
@@ -21,6 +22,7 @@ pub mod exec;
 pub mod hooks;
 pub mod lifecycle;
 pub mod query;
+pub mod sentry_caps;
 pub mod sentry_filter;
 pub mod spec_cmd;
 pub mod state;

@@ -110,7 +110,13 @@ impl Record {
 
     /// The `state` view of the record now.
     pub fn view(&self) -> StateView<'_> {
-        let status = self.current_status();
+        self.view_as(self.current_status())
+    }
+
+    /// The state as it was when the container had `status` (what a hook of that
+    /// point is given, as runc gives it: `poststart` sees `running` even if init has
+    /// already ended).
+    pub fn view_as(&self, status: Status) -> StateView<'_> {
         StateView {
             oci_version: OCI_VERSION,
             id: &self.id,
