@@ -660,7 +660,9 @@ fn ifconf(sc: &SyscallCtx<'_>, arg: u64) -> SysResult {
     }
     let fit = (len.max(0) as usize / IFREQ_SIZE).min(entries.len());
     for (i, e) in entries.iter().take(fit).enumerate() {
-        sc.task.mm().copy_out(buf + (i * IFREQ_SIZE) as u64, e)?;
+        sc.task
+            .mm()
+            .copy_out(buf.wrapping_add((i * IFREQ_SIZE) as u64), e)?;
     }
     sc.task.mm().write_obj(arg, &((fit * IFREQ_SIZE) as i32))?;
     Ok(0)

@@ -482,7 +482,7 @@ fn each_mmsg(
 ) -> SysResult {
     let mut done = 0;
     while done < vlen.min(1024) {
-        let entry = vec + done * MMSGHDR_SIZE;
+        let entry = vec.wrapping_add(done * MMSGHDR_SIZE);
         let f = if done == 0 { flags } else { flags | more };
         match one(sc, entry, f) {
             Ok(n) => sc.task.mm().write_obj(entry + MSGHDR_SIZE, &(n as u32))?,
