@@ -42,7 +42,8 @@ pub(super) fn dir(path: &str, kernel: Weak<Kernel>) -> InodeRef {
                     .sockets()
                     .iter()
                     .map(|s| s.info())
-                    .filter(|i| i.family == family && i.protocol == protocol)
+                    // Only sockets with a port are in Linux's tables (and listed).
+                    .filter(|i| i.family == family && i.protocol == protocol && i.local.port() != 0)
                     .collect();
                 Ok(format_sockets(family, protocol, &all).into_bytes())
             }),
