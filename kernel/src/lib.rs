@@ -35,6 +35,7 @@ pub mod pipe;
 pub mod procfs;
 pub mod run;
 pub mod sched;
+pub mod seccomp;
 pub mod signal;
 pub mod signalfd;
 pub mod spawn;

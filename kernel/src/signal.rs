@@ -49,8 +49,10 @@ pub struct SigInfo {
     /// Faulting address for SIGSEGV/SIGBUS/SIGILL/SIGFPE.
     pub addr: u64,
     /// The word after the sender's uid: `si_status` of a `SIGCHLD`, the `sigval` of a
-    /// `sigqueue` or timer signal.
+    /// `sigqueue` or timer signal; for a seccomp `SIGSYS`, `si_syscall` and `si_arch`.
     pub value: u64,
+    /// `si_errno` (a seccomp `SIGSYS`: the filter's data).
+    pub errno: i32,
 }
 
 impl SigInfo {
@@ -67,6 +69,7 @@ impl SigInfo {
             uid,
             addr: 0,
             value: 0,
+            errno: 0,
         }
     }
 
@@ -79,6 +82,7 @@ impl SigInfo {
             uid: 0,
             addr,
             value: 0,
+            errno: 0,
         }
     }
 
@@ -86,9 +90,14 @@ impl SigInfo {
     pub fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&(self.signo as i32).to_le_bytes());
+        b[4..8].copy_from_slice(&self.errno.to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
         if matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE) && self.code > 0 {
             b[16..24].copy_from_slice(&self.addr.to_le_bytes());
+        } else if self.signo == SIGSYS && self.code == SYS_SECCOMP {
+            // si_call_addr, then si_syscall and si_arch.
+            b[16..24].copy_from_slice(&self.addr.to_le_bytes());
+            b[24..32].copy_from_slice(&self.value.to_le_bytes());
         } else {
             b[16..20].copy_from_slice(&self.pid.to_le_bytes());
             b[20..24].copy_from_slice(&self.uid.to_le_bytes());
@@ -164,6 +173,21 @@ pub fn default_action(sig: u32) -> DefaultAction {
         | SIGSYS => DefaultAction::CoreDump,
         _ => DefaultAction::Terminate,
     }
+}
+
+/// `si_code` of a `SIGSYS` raised by a seccomp filter (`SYS_SECCOMP`).
+pub const SYS_SECCOMP: i32 = 1;
+
+/// Queues a signal the guest caused synchronously that must end it (a seccomp
+/// kill): its action is reset to the default and it is unblocked whatever the guest
+/// set, as Linux's `force_sig_seccomp` does for a kill.
+pub fn force_default(task: &Task, info: SigInfo) {
+    let b = bit(info.signo);
+    task.tg.actions.lock()[info.signo as usize - 1].handler = SIG_DFL;
+    task.signal_mask
+        .fetch_and(!b, std::sync::atomic::Ordering::SeqCst);
+    task.pending.lock().push(info);
+    task.tg.signal_waiters.lock().wake_all();
 }
 
 /// Queues a signal the guest caused synchronously (a fault): if it is blocked or

@@ -79,6 +79,9 @@ pub struct Task {
     /// User and group ids and capabilities (per thread, as in Linux; glibc keeps a
     /// process's threads in step).
     creds: Mutex<Arc<Credentials>>,
+    /// Seccomp mode and filters (inherited by the threads and processes it makes,
+    /// kept across `execve`).
+    pub seccomp: Mutex<crate::seccomp::Mode>,
     /// Scheduling settings: nice value, policy, personality (inherited by children).
     pub sched: Mutex<crate::sched::SchedSettings>,
     /// This task's place in the sandbox's pids limit (given back when it is dropped).
@@ -126,6 +129,7 @@ impl Task {
                 nix::unistd::geteuid().as_raw(),
                 nix::unistd::getegid().as_raw(),
             ))),
+            seccomp: Mutex::new(crate::seccomp::Mode::Disabled),
             sched: Mutex::new(crate::sched::SchedSettings::default()),
             charge: Mutex::new(None),
             clock: TaskClock::default(),

@@ -275,6 +275,7 @@ impl IntervalTimer {
             uid: 0,
             addr: 0,
             value: self.value,
+            errno: 0,
         };
         let sent = match &self.target {
             TimerTarget::None => return,

@@ -56,6 +56,8 @@ pub struct StatusInfo {
     pub caps: [u64; 4],
     /// `PR_SET_NO_NEW_PRIVS`.
     pub no_new_privs: bool,
+    /// Seccomp mode (0, 1, 2) and filter count.
+    pub seccomp: (u32, usize),
     /// Memory figures.
     pub vm: VmStats,
     /// Threads in the process.
@@ -129,8 +131,8 @@ pub fn format_status(s: &StatusInfo) -> Vec<u8> {
         "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t{}\nSigQ:\t{}/{}\n\
          SigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
          CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\n\
-         CapBnd:\t{:016x}\nCapAmb:\t0000000000000000\nNoNewPrivs:\t{}\nSeccomp:\t0\n\
-         Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tthread vulnerable\n\
+         CapBnd:\t{:016x}\nCapAmb:\t0000000000000000\nNoNewPrivs:\t{}\nSeccomp:\t{}\n\
+         Seccomp_filters:\t{}\nSpeculation_Store_Bypass:\tthread vulnerable\n\
          SpeculationIndirectBranch:\tconditional enabled\n\
          Cpus_allowed:\t{}\nCpus_allowed_list:\t{}\n\
          Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n\
@@ -148,6 +150,8 @@ pub fn format_status(s: &StatusInfo) -> Vec<u8> {
         s.caps[2],
         s.caps[3],
         u8::from(s.no_new_privs),
+        s.seccomp.0,
+        s.seccomp.1,
         cpu_mask(s.ncpus),
         cpu_list(s.ncpus),
     );
@@ -241,6 +245,10 @@ pub(super) fn gather(subject: &Subject) -> Result<StatusInfo, Errno> {
             [c.inheritable, c.permitted, c.effective, c.bounding]
         },
         no_new_privs: tg.no_new_privs.load(std::sync::atomic::Ordering::SeqCst),
+        seccomp: {
+            let mode = task.seccomp.lock();
+            (mode.number(), mode.filters())
+        },
         vm,
         threads,
         sig_queued: u64::from((pending | shared_pending).count_ones()),

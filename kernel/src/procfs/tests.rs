@@ -131,6 +131,7 @@ fn sample_status() -> StatusInfo {
         groups: Vec::new(),
         caps: [0, 0, 0, 0x1ff_ffff_ffff],
         no_new_privs: false,
+        seccomp: (0, 0),
         vm: VmStats {
             size: 10 << 20,
             rss: 10 << 20,

@@ -225,8 +225,8 @@ pub(super) fn sysinfo(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     sc.task.mm().write_obj(a[0], &info).map(|()| 0)
 }
 
-/// `prctl(option, arg2, arg3, arg4, arg5)`: names, dumpable, no_new_privs, the parent
-/// death signal; other options are `EINVAL`.
+/// `prctl(option, arg2, arg3, arg4, arg5)`: names, dumpable, no_new_privs, seccomp,
+/// the parent death signal; other options are `EINVAL`.
 pub(super) fn prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     use std::sync::atomic::Ordering;
     const PR_SET_PDEATHSIG: u64 = 1;
@@ -235,6 +235,8 @@ pub(super) fn prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     const PR_SET_DUMPABLE: u64 = 4;
     const PR_SET_NAME: u64 = 15;
     const PR_GET_NAME: u64 = 16;
+    const PR_GET_SECCOMP: u64 = 21;
+    const PR_SET_SECCOMP: u64 = 22;
     const PR_SET_NO_NEW_PRIVS: u64 = 38;
     const PR_GET_NO_NEW_PRIVS: u64 = 39;
     const TASK_COMM_LEN: usize = 16;
@@ -285,6 +287,8 @@ pub(super) fn prctl(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
             out[..comm.len()].copy_from_slice(&comm);
             sc.task.mm().copy_out(a[1], &out).map(|()| 0)
         }
+        PR_GET_SECCOMP => super::seccomp::get_mode(sc.task),
+        PR_SET_SECCOMP => super::seccomp::prctl_set(sc, a[1], a[2]),
         PR_SET_NO_NEW_PRIVS => {
             if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
                 return Err(Errno::EINVAL);

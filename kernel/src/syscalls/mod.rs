@@ -27,6 +27,7 @@ mod read_write;
 mod record_lock;
 mod rusage;
 mod sched;
+mod seccomp;
 mod signal;
 mod signalfd;
 mod sigqueue;
@@ -107,14 +108,23 @@ pub fn dispatch(
         exit: None,
         resolve: 0,
     };
-    let result = match table::lookup(nr) {
-        Some(handler) => handler(&mut sc, args),
-        None => {
+    // The thread's seccomp filters look at the call first.
+    let verdict = {
+        let mode = task.seccomp.lock();
+        match *mode {
+            crate::seccomp::Mode::Disabled => crate::seccomp::Verdict::Allow,
+            ref m => crate::seccomp::decide(m, nr, &args, sc.regs.ip()),
+        }
+    };
+    let result = match (verdict, table::lookup(nr)) {
+        (crate::seccomp::Verdict::Allow, Some(handler)) => handler(&mut sc, args),
+        (crate::seccomp::Verdict::Allow, None) => {
             if !table::is_deliberate_enosys(nr) {
                 task.kernel.warn_unimplemented(nr);
             }
             Err(Errno::ENOSYS)
         }
+        (v, _) => seccomp::carry_out(task, v, nr, sc.regs.ip()),
     };
     let raw = match result {
         Ok(v) => v,

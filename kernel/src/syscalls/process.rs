@@ -84,6 +84,7 @@ pub(super) fn fork(sc: &mut SyscallCtx<'_>, req: &super::thread::CloneRequest) -
     *child.alt_stack.lock() = *task.alt_stack.lock();
     child.set_creds(task.creds());
     *child.sched.lock() = task.sched.lock().for_child();
+    *child.seccomp.lock() = task.seccomp.lock().clone();
     let tid_bytes = (tid as u32).to_le_bytes();
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = task.mm().copy_out(parent_tid, &tid_bytes);

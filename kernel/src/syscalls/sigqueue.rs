@@ -55,6 +55,7 @@ pub(super) fn read_info(
         uid: word(20) as u32,
         addr: 0,
         value: u64::from_le_bytes(raw[24..32].try_into().unwrap_or_default()),
+        errno: 0,
     })
 }
 

@@ -6,7 +6,7 @@ use veil_abi::sysno::*;
 
 use super::{
     attr, creds, epoll, fd, file, identity, inotify, memfd, misc, mlock, mmap, namei, pidfd, poll,
-    process, process_vm, read_write, rusage, sched, signal, signalfd, sigqueue, socket,
+    process, process_vm, read_write, rusage, sched, seccomp, signal, signalfd, sigqueue, socket,
     socket_names, sync, thread, time, timer, timerfd, transfer, wait, xattr, SysResult, SyscallCtx,
 };
 
@@ -293,7 +293,8 @@ syscall_table! {
     SYS_GETSID => identity::getsid, Full;
     SYS_SETSID => identity::setsid, Full;
     SYS_SETPGID => identity::setpgid, Partial("a child that already exec'd can still be moved (Linux: EACCES)");
-    SYS_PRCTL => misc::prctl, Partial("PR_SET/GET_NAME, PR_SET/GET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_PDEATHSIG (sent when the creating thread ends, or its process); other options are EINVAL");
+    SYS_PRCTL => misc::prctl, Partial("PR_SET/GET_NAME, PR_SET/GET_DUMPABLE, PR_SET/GET_NO_NEW_PRIVS, PR_SET/GET_SECCOMP, PR_SET/GET_PDEATHSIG (sent when the creating thread ends, or its process); other options are EINVAL");
+    SYS_SECCOMP => seccomp::seccomp, Partial("strict mode and classic-BPF filters (checked as Linux checks them, chained, inherited by new threads and processes, kept across execve, TSYNC, LOG accepted); ALLOW, LOG, ERRNO, TRAP (SIGSYS with si_call_addr/si_syscall/si_arch), KILL_PROCESS; KILL_THREAD ends the whole process; TRACE and USER_NOTIF act as with nobody listening (ENOSYS), and SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
     SYS_FORK => process::sys_fork, Partial(FORK_NOTE);
     SYS_VFORK => process::sys_vfork, Full;
     SYS_EXECVE => process::execve, Partial("a multithreaded exec ends the other threads by polling; set-user-ID and set-group-ID bits are honoured (not on scripts, not under no-new-privileges), file capabilities and nosuid mounts are not");

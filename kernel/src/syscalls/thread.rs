@@ -99,6 +99,7 @@ fn do_clone(sc: &mut SyscallCtx<'_>, req: CloneRequest) -> SysResult {
     *child.charge.lock() = Some(charge);
     child.set_creds(parent.creds());
     *child.sched.lock() = parent.sched.lock().for_child();
+    *child.seccomp.lock() = parent.seccomp.lock().clone();
     // A new thread starts with its creator's name.
     *child.comm.lock() = parent.comm.lock().clone();
     if f & CLONE_CHILD_CLEARTID != 0 {
