@@ -74,6 +74,8 @@ pub struct ProcessSpec {
     pub umask: Option<u32>,
     /// `PR_SET_NO_NEW_PRIVS` from the start.
     pub no_new_privs: bool,
+    /// A seccomp filter the process starts with (a container's `linux.seccomp`).
+    pub seccomp: Option<Arc<crate::seccomp::Filter>>,
     /// Descriptors 0-2.
     pub stdio: Stdio,
     /// Signals ignored from the start, a bit per signal (`1 << (N-1)`).
@@ -127,6 +129,7 @@ impl Kernel {
             rlimits: Vec::new(),
             umask: None,
             no_new_privs: false,
+            seccomp: None,
             stdio: Stdio::Sentry,
             ignored: self.config.inherited_ignored,
             mask: self.config.inherited_mask,
@@ -205,6 +208,9 @@ impl Kernel {
         }
         *task.charge.lock() = self.charge_task().ok();
         *task.comm.lock() = crate::task::comm_of(&spec.path);
+        if let Some(filter) = &spec.seccomp {
+            *task.seccomp.lock() = crate::seccomp::Mode::Filter(filter.clone());
+        }
         tg.add_task(task.clone());
 
         let (loaded_tx, loaded_rx) = mpsc::channel();

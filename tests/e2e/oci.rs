@@ -546,3 +546,51 @@ fn the_sentry_is_confined_by_its_seccomp_filter_and_namespaces() {
     assert!(!log.contains("panicked"), "{log}");
     b.oci(&["delete", "c"]).assert_code(0);
 }
+
+#[test]
+fn linux_seccomp_is_enforced_on_init_and_exec() {
+    // mkdir fails with EACCES (13) under the profile; everything else is allowed.
+    let b = Sandbox::new(
+        "oci-seccomp-profile",
+        &[
+            "sh",
+            "-c",
+            "mkdir /made-by-init || echo init-refused; sleep 100",
+        ],
+    );
+    b.edit(|c| {
+        c["linux"]["seccomp"] = serde_json::json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]
+        });
+    });
+    b.oci(&["run", "-d", "c"]).assert_code(0);
+    let r = b.oci(&[
+        "exec",
+        "c",
+        "sh",
+        "-c",
+        "mkdir /by-exec; echo $?; touch /still-fine && echo touched",
+    ]);
+    r.assert_code(0);
+    assert!(r.out().contains("1\ntouched\n"), "{}", r.context());
+    assert!(r.err().contains("Permission denied"), "{}", r.context());
+    let status = b.oci(&["exec", "c", "cat", "/proc/1/status"]);
+    assert!(
+        status.out().contains("Seccomp:\t2\n"),
+        "{}",
+        status.context()
+    );
+    b.oci(&["kill", "c", "KILL"]).assert_code(0);
+    b.wait_status("c", "stopped");
+    b.oci(&["delete", "c"]).assert_code(0);
+    // A profile that needs a seccomp agent is refused at create, with one line.
+    b.edit(|c| {
+        c["linux"]["seccomp"] = serde_json::json!({"defaultAction": "SCMP_ACT_NOTIFY"});
+    });
+    let r = b.oci(&["create", "d"]);
+    assert_ne!(r.code(), 0);
+    r.assert_one_line_error();
+    assert!(!b.has_state("d"));
+}

@@ -8,6 +8,7 @@
 //! of highest precedence wins, as on Linux.
 
 pub mod bpf;
+pub mod rules;
 
 use std::sync::Arc;
 
@@ -70,10 +71,18 @@ impl Mode {
     }
 }
 
+/// What a filter runs: a BPF program (`seccomp(2)`) or rules (a container's
+/// `linux.seccomp`).
+#[derive(Debug)]
+enum Program {
+    Bpf(Vec<Insn>),
+    Rules(rules::RuleSet),
+}
+
 /// One installed filter and the chain before it.
 #[derive(Debug)]
 pub struct Filter {
-    prog: Vec<Insn>,
+    program: Program,
     /// `SECCOMP_FILTER_FLAG_LOG`: actions but `ALLOW` are logged.
     pub log: bool,
     prev: Option<Arc<Filter>>,
@@ -96,12 +105,23 @@ impl Filter {
         }
         let depth = 1 + prev.as_ref().map_or(0, |p| p.depth);
         Ok(Arc::new(Filter {
-            prog,
+            program: Program::Bpf(prog),
             log,
             prev,
             depth,
             insns,
         }))
+    }
+
+    /// A filter of `rules` (a container's profile), the first of its chain.
+    pub fn of_rules(rules: rules::RuleSet) -> Arc<Filter> {
+        Arc::new(Filter {
+            program: Program::Rules(rules),
+            log: false,
+            prev: None,
+            depth: 1,
+            insns: 0,
+        })
     }
 }
 
@@ -155,7 +175,10 @@ pub fn decide(mode: &Mode, nr: u64, args: &[u64; 6], ip: u64) -> Verdict {
             let mut ret = RET_ALLOW;
             let mut f = Some(newest);
             while let Some(filter) = f {
-                let r = bpf::run(&filter.prog, &d);
+                let r = match &filter.program {
+                    Program::Bpf(p) => bpf::run(p, &d),
+                    Program::Rules(r) => r.eval(nr, args),
+                };
                 if ((r & ACTION_FULL) as i32) < ((ret & ACTION_FULL) as i32) {
                     ret = r;
                 }

@@ -57,6 +57,8 @@ pub struct BootArgs {
 /// The running sandbox, shared by the control threads.
 struct Sandbox {
     kernel: Arc<Kernel>,
+    /// The container's `linux.seccomp`, for init and every `exec`.
+    seccomp: Option<Arc<veil_kernel::seccomp::Filter>>,
     /// Init's gate, until `start` opens it.
     gate: Mutex<Option<StartGate>>,
 }
@@ -118,7 +120,9 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
     } else {
         None
     };
+    let seccomp = bundle.seccomp()?;
     let mut spec = bundle::process_spec(&kernel, bundle.process(), Stdio::Sentry)?;
+    spec.seccomp = seccomp.clone();
     for fd in 3..3 + args.preserve_fds {
         // SAFETY: `create` passed fds 3.. (`--preserve-fds`) for init; this process
         // opened nothing at those numbers before `boot` (the ready pipe is above).
@@ -129,6 +133,7 @@ fn boot(globals: &GlobalOptions, args: &BootArgs) -> OciResult<Booted> {
 
     let sandbox = Arc::new(Sandbox {
         kernel,
+        seccomp,
         gate: Mutex::new(Some(gate)),
     });
     let socket = dir.socket_path();
@@ -253,7 +258,8 @@ fn exec(sandbox: &Arc<Sandbox>, stream: &UnixStream, process: Value, tty: bool, 
             let mut it = fds.into_iter();
             (Stdio::Host([it.next(), it.next(), it.next()]), None)
         };
-        let spec = bundle::process_spec(kernel, &process, stdio)?;
+        let mut spec = bundle::process_spec(kernel, &process, stdio)?;
+        spec.seccomp = sandbox.seccomp.clone();
         let tg = kernel.spawn(spec, None)?;
         Ok((tg, console))
     })();

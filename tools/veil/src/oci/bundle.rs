@@ -120,6 +120,16 @@ impl Bundle {
         self.process().terminal().unwrap_or(false)
     }
 
+    /// The seccomp filter of the container's processes (`linux.seccomp`), if any.
+    pub fn seccomp(&self) -> OciResult<Option<std::sync::Arc<veil_kernel::seccomp::Filter>>> {
+        self.spec
+            .linux()
+            .as_ref()
+            .and_then(|l| l.seccomp().as_ref())
+            .map(super::seccomp_profile::filter)
+            .transpose()
+    }
+
     /// The sandbox's settings from the spec and the global flags.
     pub fn kernel_config(&self, globals: &GlobalOptions) -> KernelConfig {
         let linux = self.spec.linux().as_ref();
@@ -226,6 +236,7 @@ pub fn process_spec(kernel: &Kernel, process: &Process, stdio: Stdio) -> OciResu
         rlimits,
         umask: user.umask(),
         no_new_privs: process.no_new_privileges().unwrap_or(false),
+        seccomp: None,
         stdio,
         ignored: 0,
         mask: 0,

@@ -11,6 +11,7 @@
 //! * [`bundle`]: the bundle's `config.json` turned into Veil's settings.
 //! * [`control`]: the protocol between the commands and the sentry.
 //! * [`hooks`], [`console`], [`spec_cmd`] (`spec`).
+//! * [`seccomp_profile`]: the container's `linux.seccomp`, run on its processes.
 //! * [`sentry_filter`]: the seccomp allow-list the sentry puts on itself;
 //!   [`sentry_caps`]: the capabilities it keeps.
 
@@ -22,6 +23,7 @@ pub mod exec;
 pub mod hooks;
 pub mod lifecycle;
 pub mod query;
+pub mod seccomp_profile;
 pub mod sentry_caps;
 pub mod sentry_filter;
 pub mod spec_cmd;
