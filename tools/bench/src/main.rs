@@ -22,7 +22,9 @@
 //!   under `veil do` (workloads.rs);
 //! - loopback network: TCP bulk throughput, TCP connection rate and UDP
 //!   request/response latency, timed in the guest (tests/programs/net_bench.c),
-//!   natively and under `veil do` (network.rs).
+//!   natively and under `veil do` (network.rs);
+//! - OCI: `run` of a busybox container's /bin/true, create + start + delete, and
+//!   the RSS of a container running sleep, with runc as the reference (oci.rs).
 //!
 //! Unless `--no-pin`, veil-bench first pins itself to one CPU, so its
 //! tracee, veil and veil's guests (which inherit the affinity) all share it:
@@ -37,6 +39,7 @@ mod copyup;
 mod floor;
 mod fork;
 mod network;
+mod oci;
 mod programs;
 mod run;
 mod workloads;
@@ -54,6 +57,10 @@ const GETPID_RATIO_TARGET: f64 = 1.30;
 const STARTUP_MS_TARGET: f64 = 20.0;
 /// Target: copying a 256 MiB file up takes at most this fraction of host `cp`.
 const COPYUP_RATIO_TARGET: f64 = 0.50;
+/// Target: `veil run` of /bin/true takes at most this many times runc's.
+const OCI_RUN_RATIO_TARGET: f64 = 1.5;
+/// Target: a container running sleep holds at most this much memory, KiB.
+const OCI_SLEEP_RSS_TARGET_KIB: f64 = 10.0 * 1024.0;
 /// Time limit for one getpid_loop run.
 const GETPID_LIMIT: Duration = Duration::from_secs(300);
 /// Time limit for one hello run.
@@ -303,6 +310,13 @@ fn bench(args: &Args) -> Result<(), String> {
         let veil = network::measure(case, &net_bench, Some(&args.veil), args.repeats);
         nets.push((case, native, veil));
     }
+    let containers = oci::Bench::new().and_then(|b| {
+        let runc = b.measure(std::path::Path::new("runc"), "runc")?;
+        // The runtime commands run in the bundle: the path must not be relative.
+        let veil_path = std::fs::canonicalize(&args.veil).map_err(|e| e.to_string())?;
+        let veil = b.measure(&veil_path, "veil");
+        Ok((runc, veil))
+    });
     let pipe_pingpong = built.path("pipe_pingpong");
     let inputs = workloads::Inputs {
         hello_c: sources.join("hello.c"),
@@ -351,6 +365,27 @@ fn bench(args: &Args) -> Result<(), String> {
     }
     for (case, native, veil) in &nets {
         row(case.name, *native, case.unit, veil);
+    }
+    if let Ok((runc, veil)) = &containers {
+        let pick = |f: fn(&oci::Figures) -> f64| veil.as_ref().map(f).map_err(Clone::clone);
+        row(
+            "OCI run /bin/true (runc)",
+            runc.run_ms,
+            "ms",
+            &pick(|f| f.run_ms),
+        );
+        row(
+            "OCI create+start+delete",
+            runc.lifecycle_ms,
+            "ms",
+            &pick(|f| f.lifecycle_ms),
+        );
+        row(
+            "OCI sleep RSS (KiB)",
+            runc.sleep_rss_kib,
+            "KB",
+            &pick(|f| f.sleep_rss_kib),
+        );
     }
     println!();
     println!(
@@ -410,6 +445,14 @@ fn bench(args: &Args) -> Result<(), String> {
             println!("veil {}: error: {e}", case.name);
         }
     }
+    match &containers {
+        Ok((_, Err(e))) => println!("veil OCI: error: {e}"),
+        Err(e) => println!("OCI rows skipped: {e}"),
+        Ok(_) => println!(
+            "OCI: busybox bundle, median of fresh containers; RSS: the container's pid \
+             (veil's sentry) and its children (veil's stubs)"
+        ),
+    }
     println!();
     match &veil_getpid {
         Ok(v) => {
@@ -449,6 +492,27 @@ fn bench(args: &Args) -> Result<(), String> {
     // The network targets: bulk throughput at least native's, a connection at
     // most twice native's time (half the rate), a UDP round trip at most 3x, host
     // mode's bulk throughput at least 0.8x native's.
+    if let Ok((runc, Ok(veil))) = &containers {
+        let ratio = veil.run_ms / runc.run_ms;
+        let verdict = if ratio <= OCI_RUN_RATIO_TARGET {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        println!("check: OCI run ratio {ratio:.2} <= {OCI_RUN_RATIO_TARGET:.2}: {verdict}");
+        let ratio = veil.lifecycle_ms / runc.lifecycle_ms;
+        let verdict = if ratio <= 1.0 { "PASS" } else { "FAIL" };
+        println!("check: OCI create+start+delete ratio {ratio:.2} <= 1.00: {verdict}");
+        let kib = veil.sleep_rss_kib;
+        let verdict = if kib <= OCI_SLEEP_RSS_TARGET_KIB {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        println!(
+            "check: OCI sleep RSS {kib:.0} KiB <= {OCI_SLEEP_RSS_TARGET_KIB:.0} KiB: {verdict}"
+        );
+    }
     let targets = [(">=", 1.0), ("<=", 2.0), ("<=", 3.0), (">=", 0.8)];
     for ((case, native, veil), (op, target)) in nets.iter().zip(targets) {
         match veil {
