@@ -38,6 +38,18 @@ pub const MAX_BUF: usize = 212_992;
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
+/// What a `SO_RCVBUF` (`rcv`) or `SO_SNDBUF` of `size` becomes, for every socket
+/// kind: doubled, as Linux keeps room for its bookkeeping, between Linux's minimums
+/// (2304 and 4608) and twice `MAX_BUF`.
+pub fn doubled_buffer(rcv: bool, size: usize) -> usize {
+    let v = size.min(MAX_BUF) * 2;
+    if rcv {
+        v.max(2304)
+    } else {
+        v.max(4608)
+    }
+}
+
 /// The credentials a message carries (`SCM_CREDENTIALS`, `SO_PEERCRED`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Ucred {
@@ -589,15 +601,14 @@ impl UnixSocket {
         (st.rcvbuf, st.sndbuf)
     }
 
-    /// Sets `SO_RCVBUF` (`rcv`) or `SO_SNDBUF`: doubled, as Linux keeps room for its
-    /// bookkeeping, between Linux's minimums and twice `MAX_BUF`.
+    /// Sets `SO_RCVBUF` (`rcv`) or `SO_SNDBUF` ([`doubled_buffer`]).
     pub fn set_buffer(&self, rcv: bool, size: usize) {
-        let v = size.min(MAX_BUF) * 2;
+        let v = doubled_buffer(rcv, size);
         let mut st = self.state.lock();
         if rcv {
-            st.rcvbuf = v.max(2304);
+            st.rcvbuf = v;
         } else {
-            st.sndbuf = v.max(4608);
+            st.sndbuf = v;
         }
     }
 

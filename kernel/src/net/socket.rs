@@ -48,8 +48,6 @@ const UDP_BUF: usize = 212_992;
 /// loopback (`net.ipv4.tcp_rmem`'s maximum is 6 MiB), so a writer runs ahead of its
 /// reader by as much.
 const STREAM_CAPACITY: usize = 4 << 20;
-/// Most `SO_RCVBUF`/`SO_SNDBUF` may be set to before doubling (`net.core.rmem_max`).
-const MAX_BUF: usize = 212_992;
 /// Most connections `listen` queues (`net.core.somaxconn`).
 pub const SOMAXCONN: usize = 4096;
 
@@ -835,12 +833,12 @@ impl InetSocket {
     /// Sets `SO_RCVBUF` (`rcv`) or `SO_SNDBUF`: doubled, between Linux's minimums
     /// and twice the maximum.
     pub fn set_buffer(&self, rcv: bool, size: usize) {
-        let v = size.min(MAX_BUF) * 2;
+        let v = crate::unix_socket::doubled_buffer(rcv, size);
         let mut st = self.state.lock();
         if rcv {
-            st.rcvbuf = v.max(2304);
+            st.rcvbuf = v;
         } else {
-            st.sndbuf = v.max(4608);
+            st.sndbuf = v;
         }
         if let Tcp::Connected(end) = &st.tcp {
             Self::configure_stream(&st, end);

@@ -11,7 +11,9 @@ use veil_abi::Errno;
 use veil_vfs::OpenFile;
 
 use super::read_write::with_bounce;
-use super::socket::{read_msghdr, timeout_bytes, which_timeout, write_option, MsgHdr};
+use super::socket::{
+    read_msghdr, receive_buffer, scatter, timeout_bytes, which_timeout, write_option, MsgHdr,
+};
 use super::socket_names::install_socket;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::{self, Family, GuestAddr};
@@ -350,23 +352,9 @@ pub(super) fn send_one(sc: &SyscallCtx<'_>, sock: &dyn InetOps, msg: u64, flags:
 /// One `recvmsg` into the header at `msg`.
 pub(super) fn recv_one(sc: &SyscallCtx<'_>, sock: &dyn InetOps, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
-    let total: u64 = hdr.iov.iter().map(|v| v.len).sum();
-    for v in &hdr.iov {
-        sc.task
-            .mm()
-            .check(v.base, v.len as usize, crate::mm::Access::Write)?;
-    }
-    let mut data = vec![0u8; total.min(1 << 26) as usize];
+    let mut data = receive_buffer(sc, &hdr)?;
     let got = recv_on(sock, &mut data, flags)?;
-    let mut at = 0;
-    for v in &hdr.iov {
-        if at >= got.len {
-            break;
-        }
-        let n = (v.len as usize).min(got.len - at);
-        sc.task.mm().copy_out(v.base, &data[at..at + n])?;
-        at += n;
-    }
+    scatter(sc, &hdr, &data[..got.len])?;
     let msg_flags: u32 = if got.full_len > got.len { MSG_TRUNC } else { 0 };
     // msg_namelen (8), msg_controllen (40), msg_flags (48).
     let mut namelen = 0u32;

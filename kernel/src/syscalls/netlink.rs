@@ -6,7 +6,7 @@ use std::sync::Arc;
 use veil_abi::flags::socket::*;
 use veil_abi::Errno;
 
-use super::socket::{gather, read_msghdr, write_option};
+use super::socket::{gather, read_msghdr, receive_buffer, scatter, write_option};
 use super::socket_names::install_socket;
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::netlink::{NetlinkSocket, AF_NETLINK, NETLINK_ROUTE, SOCKADDR_NL_SIZE};
@@ -188,23 +188,9 @@ pub(super) fn recv_one(
     flags: u32,
 ) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
-    let total: u64 = hdr.iov.iter().map(|v| v.len).sum();
-    for v in &hdr.iov {
-        sc.task
-            .mm()
-            .check(v.base, v.len as usize, crate::mm::Access::Write)?;
-    }
-    let mut data = vec![0u8; total.min(1 << 20) as usize];
+    let mut data = receive_buffer(sc, &hdr)?;
     let (n, full) = sock.recv(&mut data, recv_flags(flags))?;
-    let mut at = 0;
-    for v in &hdr.iov {
-        if at >= n {
-            break;
-        }
-        let k = (v.len as usize).min(n - at);
-        sc.task.mm().copy_out(v.base, &data[at..at + k])?;
-        at += k;
-    }
+    scatter(sc, &hdr, &data[..n])?;
     let mut namelen = 0u32;
     if hdr.name != 0 {
         let full_addr = address_bytes(0, 0);

@@ -318,6 +318,32 @@ pub(super) fn gather(sc: &SyscallCtx<'_>, iov: &[Iovec]) -> Result<Vec<u8>, Errn
     Ok(data)
 }
 
+/// A receive buffer for the iovecs of `hdr`, after checking they are all writable
+/// (a bad buffer fails before any data is taken).
+pub(super) fn receive_buffer(sc: &SyscallCtx<'_>, hdr: &MsgHdr) -> Result<Vec<u8>, Errno> {
+    let total: u64 = hdr.iov.iter().map(|v| v.len).sum();
+    for v in &hdr.iov {
+        sc.task
+            .mm()
+            .check(v.base, v.len as usize, crate::mm::Access::Write)?;
+    }
+    Ok(vec![0u8; total.min(1 << 26) as usize])
+}
+
+/// Copies `data` out into the iovecs of `hdr`, in order.
+pub(super) fn scatter(sc: &SyscallCtx<'_>, hdr: &MsgHdr, data: &[u8]) -> Result<(), Errno> {
+    let mut at = 0;
+    for v in &hdr.iov {
+        if at >= data.len() {
+            break;
+        }
+        let n = (v.len as usize).min(data.len() - at);
+        sc.task.mm().copy_out(v.base, &data[at..at + n])?;
+        at += n;
+    }
+    Ok(())
+}
+
 /// One `sendmsg` of the message header at `msg`.
 fn send_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
@@ -403,23 +429,9 @@ fn build_control(
 /// One `recvmsg` into the message header at `msg`.
 fn recv_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> SysResult {
     let hdr = read_msghdr(sc, msg)?;
-    let total: u64 = hdr.iov.iter().map(|v| v.len).sum();
-    for v in &hdr.iov {
-        sc.task
-            .mm()
-            .check(v.base, v.len as usize, crate::mm::Access::Write)?;
-    }
-    let mut data = vec![0u8; total.min(1 << 26) as usize];
+    let mut data = receive_buffer(sc, &hdr)?;
     let got = sock.recv(&mut data, recv_flags(flags))?;
-    let mut at = 0;
-    for v in &hdr.iov {
-        if at >= got.len {
-            break;
-        }
-        let n = (v.len as usize).min(got.len - at);
-        sc.task.mm().copy_out(v.base, &data[at..at + n])?;
-        at += n;
-    }
+    scatter(sc, &hdr, &data[..got.len])?;
     let mut msg_flags = 0;
     if sock.kind != SOCK_STREAM && got.full_len > got.len {
         msg_flags |= MSG_TRUNC;
