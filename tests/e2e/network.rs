@@ -11,6 +11,30 @@ use std::process::Stdio;
 
 use crate::harness::{veil, veil_cmd};
 
+/// A port free on the host now (bound, noted, released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `veil do FLAGS -- python3 -c SCRIPT`, once the script has printed `listening`.
+fn python_until_listening(flags: &[&str], script: &str) -> std::process::Child {
+    let mut child = veil_cmd(flags, &["python3", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "listening\n");
+    child
+}
+
 #[test]
 fn a_guest_server_answers_a_guest_client_with_200() {
     let script = r#"
@@ -27,26 +51,13 @@ print(urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/").statu
 #[test]
 fn a_guest_listener_is_not_on_the_hosts_loopback() {
     // A free host port: bind, note it, release it.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let script = format!(
         "import socket, sys, time\n\
          s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(5)\n\
          print('listening', flush=True); time.sleep(30)"
     );
-    let mut child = veil_cmd(&[], &["python3", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "listening\n");
+    let mut child = python_until_listening(&[], &script);
     let from_host = TcpStream::connect(("127.0.0.1", port));
     let _ = child.kill();
     let _ = child.wait();
@@ -77,11 +88,7 @@ fn an_unknown_network_mode_is_refused_with_one_line() {
 
 #[test]
 fn host_mode_a_guest_server_answers_a_host_client() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let script = format!(
         "import socket\n\
          s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
@@ -89,16 +96,7 @@ fn host_mode_a_guest_server_answers_a_host_client() {
          print('listening', flush=True)\n\
          c, _ = s.accept(); c.sendall(b'hello ' + c.recv(100)); c.close()"
     );
-    let mut child = veil_cmd(&["--network=host"], &["python3", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "listening\n");
+    let mut child = python_until_listening(&["--network=host"], &script);
     let mut conn = TcpStream::connect(("127.0.0.1", port)).expect("connecting from the host");
     conn.write_all(b"host").unwrap();
     let mut reply = String::new();

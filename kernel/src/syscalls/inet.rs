@@ -14,7 +14,7 @@ use super::read_write::with_bounce;
 use super::socket::{
     read_msghdr, receive_buffer, scatter, timeout_bytes, which_timeout, write_option, MsgHdr,
 };
-use super::socket_names::install_socket;
+use super::socket_names::{copy_out_address, install_socket};
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::addr::{self, Family, GuestAddr};
 use crate::net::host::HostSocket;
@@ -109,9 +109,8 @@ fn read_address(
     addr::parse(family, &raw)
 }
 
-/// Writes `name` as a socket of `family` shows it to `addr`, truncated to the
-/// caller's `*addrlen`, and its full length to `*addrlen` (nothing when `addr` is
-/// null; `None` writes length 0).
+/// Writes `name` as a socket of `family` shows it (`None`: length 0), as
+/// `copy_out_address` does.
 fn write_address(
     sc: &SyscallCtx<'_>,
     family: Family,
@@ -119,17 +118,8 @@ fn write_address(
     addr: u64,
     addrlen: u64,
 ) -> Result<(), Errno> {
-    if addr == 0 || addrlen == 0 {
-        return Ok(());
-    }
-    let len: i32 = sc.task.mm().read_obj(addrlen)?;
-    if len < 0 {
-        return Err(Errno::EINVAL);
-    }
     let full = name.map(|n| addr::encode(family, n)).unwrap_or_default();
-    let n = (len as usize).min(full.len());
-    sc.task.mm().copy_out(addr, &full[..n])?;
-    sc.task.mm().write_obj(addrlen, &(full.len() as i32))
+    copy_out_address(sc, &full, addr, addrlen)
 }
 
 /// `bind(fd, addr, addrlen)`.

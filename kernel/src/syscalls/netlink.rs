@@ -7,7 +7,7 @@ use veil_abi::flags::socket::*;
 use veil_abi::Errno;
 
 use super::socket::{gather, read_msghdr, receive_buffer, scatter, write_option};
-use super::socket_names::install_socket;
+use super::socket_names::{copy_out_address, install_socket};
 use super::{fd_arg, SysResult, SyscallCtx};
 use crate::net::netlink::{NetlinkSocket, AF_NETLINK, NETLINK_ROUTE, SOCKADDR_NL_SIZE};
 use crate::unix_socket::{RecvFlags, Ucred};
@@ -70,7 +70,7 @@ fn address_bytes(pid: u32, groups: u32) -> Vec<u8> {
     b
 }
 
-/// Writes a `sockaddr_nl` to `addr` (truncated to `*addrlen`) and its length.
+/// Writes a `sockaddr_nl` for `pid` and `groups`, as `copy_out_address` does.
 fn write_address(
     sc: &SyscallCtx<'_>,
     pid: u32,
@@ -78,17 +78,7 @@ fn write_address(
     addr: u64,
     addrlen: u64,
 ) -> Result<(), Errno> {
-    if addr == 0 || addrlen == 0 {
-        return Ok(());
-    }
-    let len: i32 = sc.task.mm().read_obj(addrlen)?;
-    if len < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let full = address_bytes(pid, groups);
-    let n = (len as usize).min(full.len());
-    sc.task.mm().copy_out(addr, &full[..n])?;
-    sc.task.mm().write_obj(addrlen, &(full.len() as i32))
+    copy_out_address(sc, &address_bytes(pid, groups), addr, addrlen)
 }
 
 /// `bind(fd, sockaddr_nl, len)`.

@@ -25,15 +25,35 @@ const MSGHDR_SIZE: u64 = 56;
 /// `sizeof(struct cmsghdr)`.
 const CMSGHDR_SIZE: usize = 16;
 
-/// Runs `f` on the socket behind `fd`: `EBADF` unless `fd` is open, `ENOTSOCK`
-/// unless it is a socket.
-fn with_socket<R>(
-    sc: &SyscallCtx<'_>,
-    fd: u64,
+/// A descriptor's open file sorted by socket family, with one table lookup (the
+/// data calls are the hot path): `EBADF` unless `fd` is open.
+pub(super) enum AnySocket {
+    /// An internet socket, on either network.
+    Inet(Arc<dyn crate::net::ops::InetOps>),
+    /// A `NETLINK_ROUTE` socket.
+    Netlink(Arc<crate::net::netlink::NetlinkSocket>),
+    /// Anything else: a Unix socket, or no socket ([`on_unix`] says `ENOTSOCK`).
+    Unix(Arc<OpenFile>),
+}
+
+/// Sorts the open file behind `fd` ([`AnySocket`]).
+pub(super) fn socket_of(sc: &SyscallCtx<'_>, fd: u64) -> Result<AnySocket, Errno> {
+    let file = sc.task.files.get(fd_arg(fd))?;
+    if let Some(s) = crate::net::ops::inet_of(&file) {
+        return Ok(AnySocket::Inet(s));
+    }
+    if let Some(s) = crate::net::netlink::NetlinkSocket::of(&file) {
+        return Ok(AnySocket::Netlink(s));
+    }
+    Ok(AnySocket::Unix(file))
+}
+
+/// Runs `f` on the Unix socket of `file`: `ENOTSOCK` if it is none.
+fn on_unix<R>(
+    file: &OpenFile,
     f: impl FnOnce(&UnixSocket) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
-    let file = sc.task.files.get(fd_arg(fd))?;
-    let sock = UnixSocket::of(&file).ok_or(Errno::ENOTSOCK)?;
+    let sock = UnixSocket::of(file).ok_or(Errno::ENOTSOCK)?;
     f(sock)
 }
 
@@ -150,14 +170,13 @@ fn send_target(
 
 /// `sendto(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn sendto(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::sendto(sc, &*sock, a);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::sendto(sc, &sock, a);
-    }
-    let (fd, buf, len, flags, addr) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4]);
-    with_socket(sc, fd, |sock| {
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::sendto(sc, &*sock, a),
+        AnySocket::Netlink(sock) => return super::netlink::sendto(sc, &sock, a),
+        AnySocket::Unix(file) => file,
+    };
+    let (buf, len, flags, addr) = (a[1], a[2] as usize, a[3] as u32, a[4]);
+    on_unix(&file, |sock| {
         let target = send_target(sc, sock, addr, a[5])?;
         let mut data = vec![0u8; len];
         sc.task.mm().copy_in(buf, &mut data)?;
@@ -185,14 +204,13 @@ fn sender_name(sock: &UnixSocket, got: &Received) -> Option<Vec<u8>> {
 
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
 pub(super) fn recvfrom(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::recvfrom(sc, &*sock, a);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::recvfrom(sc, &sock, a);
-    }
-    let (fd, buf, len, flags, addr, addrlen) = (a[0], a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
-    with_socket(sc, fd, |sock| {
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::recvfrom(sc, &*sock, a),
+        AnySocket::Netlink(sock) => return super::netlink::recvfrom(sc, &sock, a),
+        AnySocket::Unix(file) => file,
+    };
+    let (buf, len, flags, addr, addrlen) = (a[1], a[2] as usize, a[3] as u32, a[4], a[5]);
+    on_unix(&file, |sock| {
         sc.task.mm().check(buf, len, crate::mm::Access::Write)?;
         let mut data = vec![0u8; len];
         let got = sock.recv(&mut data, recv_flags(flags))?;
@@ -356,13 +374,12 @@ fn send_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 /// `sendmsg(fd, msg, flags)`.
 pub(super) fn sendmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::send_one(sc, &*sock, msg, flags);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::send_one(sc, &sock, msg, flags);
-    }
-    with_socket(sc, a[0], |sock| send_one(sc, sock, msg, flags))
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::send_one(sc, &*sock, msg, flags),
+        AnySocket::Netlink(sock) => return super::netlink::send_one(sc, &sock, msg, flags),
+        AnySocket::Unix(file) => file,
+    };
+    on_unix(&file, |sock| send_one(sc, sock, msg, flags))
 }
 
 /// Builds the control buffer of a received message: credentials, then descriptors
@@ -469,13 +486,12 @@ fn recv_one(sc: &SyscallCtx<'_>, sock: &UnixSocket, msg: u64, flags: u32) -> Sys
 /// `recvmsg(fd, msg, flags)`.
 pub(super) fn recvmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (msg, flags) = (a[1], a[2] as u32);
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::recv_one(sc, &*sock, msg, flags);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::recv_one(sc, &sock, msg, flags);
-    }
-    with_socket(sc, a[0], |sock| recv_one(sc, sock, msg, flags))
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::recv_one(sc, &*sock, msg, flags),
+        AnySocket::Netlink(sock) => return super::netlink::recv_one(sc, &sock, msg, flags),
+        AnySocket::Unix(file) => file,
+    };
+    on_unix(&file, |sock| recv_one(sc, sock, msg, flags))
 }
 
 /// `sizeof(struct mmsghdr)`: a msghdr and the length it got.
@@ -510,17 +526,20 @@ fn each_mmsg(
 /// the first error if none was.
 pub(super) fn sendmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
-            super::inet::send_one(sc, &*sock, m, f)
-        });
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
-            super::netlink::send_one(sc, &sock, m, f)
-        });
-    }
-    with_socket(sc, a[0], |sock| {
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => {
+            return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
+                super::inet::send_one(sc, &*sock, m, f)
+            })
+        }
+        AnySocket::Netlink(sock) => {
+            return each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| {
+                super::netlink::send_one(sc, &sock, m, f)
+            })
+        }
+        AnySocket::Unix(file) => file,
+    };
+    on_unix(&file, |sock| {
         each_mmsg(sc, vec, vlen, flags, 0, |sc, m, f| send_one(sc, sock, m, f))
     })
 }
@@ -529,17 +548,20 @@ pub(super) fn sendmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// first, only those already queued (the timeout is not applied).
 pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
     let (vec, vlen, flags) = (a[1], a[2], a[3] as u32);
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
-            super::inet::recv_one(sc, &*sock, m, f)
-        });
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
-            super::netlink::recv_one(sc, &sock, m, f)
-        });
-    }
-    with_socket(sc, a[0], |sock| {
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => {
+            return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
+                super::inet::recv_one(sc, &*sock, m, f)
+            })
+        }
+        AnySocket::Netlink(sock) => {
+            return each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
+                super::netlink::recv_one(sc, &sock, m, f)
+            })
+        }
+        AnySocket::Unix(file) => file,
+    };
+    on_unix(&file, |sock| {
         each_mmsg(sc, vec, vlen, flags, MSG_DONTWAIT, |sc, m, f| {
             recv_one(sc, sock, m, f)
         })
@@ -548,13 +570,12 @@ pub(super) fn recvmmsg(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 
 /// `shutdown(fd, how)`.
 pub(super) fn shutdown(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::shutdown(&*sock, a[1]);
-    }
-    if super::netlink::lookup(sc, a[0])?.is_some() {
-        return Err(Errno::EOPNOTSUPP);
-    }
-    with_socket(sc, a[0], |sock| {
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::shutdown(&*sock, a[1]),
+        AnySocket::Netlink(_) => return Err(Errno::EOPNOTSUPP),
+        AnySocket::Unix(file) => file,
+    };
+    on_unix(&file, |sock| {
         let (read, write) = match a[1] {
             0 => (true, false),
             1 => (false, true),
@@ -586,14 +607,13 @@ pub(super) fn write_option(
 /// `getsockopt(fd, level, optname, optval, optlen)`: the `SOL_SOCKET` options a Unix
 /// socket pair has; other levels are `EOPNOTSUPP`, unknown options `ENOPROTOOPT`.
 pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::getsockopt(sc, &*sock, a);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::getsockopt(sc, &sock, a);
-    }
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::getsockopt(sc, &*sock, a),
+        AnySocket::Netlink(sock) => return super::netlink::getsockopt(sc, &sock, a),
+        AnySocket::Unix(file) => file,
+    };
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4]);
-    with_socket(sc, a[0], |sock| {
+    on_unix(&file, |sock| {
         if level != SOL_SOCKET {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -623,14 +643,13 @@ pub(super) fn getsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
 /// `setsockopt(fd, level, optname, optval, optlen)`: `SO_SNDBUF`, `SO_RCVBUF` and
 /// `SO_PASSCRED`; other options `ENOPROTOOPT`, other levels `EOPNOTSUPP`.
 pub(super) fn setsockopt(sc: &mut SyscallCtx<'_>, a: [u64; 6]) -> SysResult {
-    if let Some(sock) = super::inet::lookup(sc, a[0])? {
-        return super::inet::setsockopt(sc, &*sock, a);
-    }
-    if let Some(sock) = super::netlink::lookup(sc, a[0])? {
-        return super::netlink::setsockopt(sc, &sock, a);
-    }
+    let file = match socket_of(sc, a[0])? {
+        AnySocket::Inet(sock) => return super::inet::setsockopt(sc, &*sock, a),
+        AnySocket::Netlink(sock) => return super::netlink::setsockopt(sc, &sock, a),
+        AnySocket::Unix(file) => file,
+    };
     let (level, name, optval, optlen) = (a[1] as i32, a[2] as i32, a[3], a[4] as i64);
-    with_socket(sc, a[0], |sock| {
+    on_unix(&file, |sock| {
         if level != SOL_SOCKET {
             return Err(Errno::EOPNOTSUPP);
         }

@@ -57,11 +57,13 @@ fn read_address(sc: &SyscallCtx<'_>, addr: u64, len: u64) -> Result<Address, Err
     })
 }
 
-/// Writes address `name` (`sun_path` bytes; `None`: unnamed) to `addr`, truncated
-/// to the caller's `*addrlen`, and its full length to `*addrlen`.
-pub(super) fn write_address(
+/// Writes the socket address `full` (a family's `sockaddr` bytes) to `addr`,
+/// truncated to the caller's `*addrlen`, and its full length to `*addrlen`; nothing
+/// when `addr` or `addrlen` is null; `EINVAL` for a negative `*addrlen`. Every socket
+/// family's `getsockname`, `getpeername`, `accept` and `recvfrom` report this way.
+pub(super) fn copy_out_address(
     sc: &SyscallCtx<'_>,
-    name: Option<&[u8]>,
+    full: &[u8],
     addr: u64,
     addrlen: u64,
 ) -> Result<(), Errno> {
@@ -72,11 +74,22 @@ pub(super) fn write_address(
     if len < 0 {
         return Err(Errno::EINVAL);
     }
-    let mut full = (AF_UNIX as u16).to_le_bytes().to_vec();
-    full.extend_from_slice(name.unwrap_or_default());
     let n = (len as usize).min(full.len());
     sc.task.mm().copy_out(addr, &full[..n])?;
     sc.task.mm().write_obj(addrlen, &(full.len() as i32))
+}
+
+/// Writes Unix address `name` (`sun_path` bytes; `None`: unnamed) as
+/// [`copy_out_address`] does.
+pub(super) fn write_address(
+    sc: &SyscallCtx<'_>,
+    name: Option<&[u8]>,
+    addr: u64,
+    addrlen: u64,
+) -> Result<(), Errno> {
+    let mut full = (AF_UNIX as u16).to_le_bytes().to_vec();
+    full.extend_from_slice(name.unwrap_or_default());
+    copy_out_address(sc, &full, addr, addrlen)
 }
 
 /// The caller's credentials as a socket records them.
