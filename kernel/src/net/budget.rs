@@ -1,8 +1,7 @@
-//! The bound on the memory a sandbox's sockets may hold in the sentry: every TCP
-//! connection reserves room for its two data paths out of it, and every queued UDP
-//! datagram takes its bytes from it until it is read. When it runs out, a new
-//! connection gets less room (down to a floor), then `ENOBUFS`; a datagram is dropped,
-//! as UDP drops under memory pressure.
+//! The bound on the memory a sandbox's sockets may hold in the sentry: the bytes
+//! queued on every TCP data path and every queued UDP datagram are taken from it until
+//! they are read. When it runs out, a writer finds no room (and waits) and a datagram
+//! is dropped, as UDP drops under memory pressure.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,20 +33,9 @@ impl BufferBudget {
     /// Takes up to `want` bytes, but not less than `least`: what it took, or `None`
     /// when not even `least` is left.
     pub fn reserve(&self, want: usize, least: usize) -> Option<usize> {
-        self.take_share(want, least, 1)
-    }
-
-    /// As [`BufferBudget::reserve`], but never more than a `1/parts` share of what is
-    /// left (if that is more than `least`), so that many holders fit as it runs low.
-    pub fn share(&self, want: usize, least: usize, parts: usize) -> Option<usize> {
-        self.take_share(want, least, parts.max(1))
-    }
-
-    fn take_share(&self, want: usize, least: usize, parts: usize) -> Option<usize> {
         let mut used = self.used.load(Ordering::Relaxed);
         loop {
-            let left = self.limit.saturating_sub(used);
-            let take = want.min((left / parts).max(least)).min(left);
+            let take = want.min(self.limit.saturating_sub(used));
             if take < least {
                 return None;
             }
@@ -93,18 +81,5 @@ mod tests {
         assert!(b.take(40));
         assert!(!b.take(1));
         assert_eq!(b.used(), 100);
-    }
-
-    #[test]
-    fn shares_get_smaller_as_the_budget_runs_low() {
-        let b = BufferBudget::new(1000);
-        assert_eq!(b.share(500, 10, 4), Some(250));
-        assert_eq!(b.share(500, 10, 4), Some(187));
-        let mut n = 2;
-        while b.share(500, 10, 4).is_some() {
-            n += 1;
-        }
-        assert!(n > 10, "{n} shares");
-        assert!(b.used() <= 1000);
     }
 }
